@@ -251,6 +251,24 @@ class Bible(Frozen):
                 raise ValueError(f"thread {t.id!r} belongs to unknown character {t.owner!r}")
         return self
 
+    def check_episode(self, episode: Episode) -> None:
+        """Raise ValueError naming the first scene that refers to a character or place not in the bible."""
+        chars = {c.id for c in self.characters}
+        locs = {loc.id for loc in self.locations}
+        for s in episode.scenes:
+            where = f"episode {episode.number}, scene {s.id!r}"
+            if s.location not in locs:
+                raise ValueError(
+                    f"{where} is set in unknown location {s.location!r}; "
+                    f"add it to the bible's locations or use one of: {', '.join(sorted(locs))}"
+                )
+            for cid in s.characters:
+                if cid not in chars:
+                    raise ValueError(
+                        f"{where} lists unknown character {cid!r}; add them to the bible's "
+                        f"characters or use one of: {', '.join(sorted(chars))}"
+                    )
+
     def character(self, character_id: str) -> Character:
         """Return the character with this id; KeyError if there is none."""
         for c in self.characters:
@@ -359,22 +377,8 @@ class Series(Frozen):
         numbers = [e.number for e in self.episodes]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"episodes must be numbered 1..{len(numbers)} in order; found {numbers}")
-        chars = {c.id for c in self.bible.characters}
-        locs = {loc.id for loc in self.bible.locations}
         for e in self.episodes:
-            for s in e.scenes:
-                where = f"episode {e.number}, scene {s.id!r}"
-                if s.location not in locs:
-                    raise ValueError(
-                        f"{where} is set in unknown location {s.location!r}; "
-                        f"add it to the bible's locations or use one of: {', '.join(sorted(locs))}"
-                    )
-                for cid in s.characters:
-                    if cid not in chars:
-                        raise ValueError(
-                            f"{where} lists unknown character {cid!r}; add them to the bible's "
-                            f"characters or use one of: {', '.join(sorted(chars))}"
-                        )
+            self.bible.check_episode(e)
         for t in self.bible.threads:
             if self.episodes and t.paid_off_in > len(self.episodes):
                 raise ValueError(

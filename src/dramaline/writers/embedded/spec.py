@@ -47,6 +47,7 @@ class SceneSpec(_Spec):
     """A scene recipe: who is in it, where, and the lines it plays."""
 
     cast: Annotated[list[str], Field(min_length=1)]
+    beat: BeatType | None = None
     location: Variants
     time: list[TimeOfDay] = Field(default_factory=list)
     stage: list[Stage] = Field(default_factory=list)

@@ -1,0 +1,235 @@
+"""Draws a series' people and places from archetype material: the embedded writer's bible step.
+
+Every draw comes from one seeded random generator, so a seed always yields the same cast.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+from dramaline.model import Character, Gender, Location, LocationKind, Look, Relationship, Role, Voice
+from dramaline.writers.embedded.material import default_names
+from dramaline.writers.embedded.spec import ArchetypeSpec, RoleSpec
+
+# Curated palettes (outfit, accent, detail); antagonists get the colder, harder ones.
+_WARM_PALETTES = (
+    ("#d9a441", "#7a3b2e", "#f2e3c6"),
+    ("#c0504d", "#f4d6c6", "#3b2f2f"),
+    ("#e07a5f", "#3d405b", "#f2cc8f"),
+    ("#6a994e", "#f2e8cf", "#386641"),
+    ("#f4a261", "#2a9d8f", "#264653"),
+    ("#b5838d", "#ffcdb2", "#6d6875"),
+    ("#8ecae6", "#023047", "#ffb703"),
+    ("#f6bd60", "#84a59d", "#f28482"),
+)
+_COLD_PALETTES = (
+    ("#1b1b2f", "#9d0208", "#e0e1dd"),
+    ("#22223b", "#c9ada7", "#4a4e69"),
+    ("#0b090a", "#a4161a", "#b1a7a6"),
+    ("#2b2d42", "#8d99ae", "#ef233c"),
+    ("#3c096c", "#ff9e00", "#10002b"),
+    ("#14213d", "#fca311", "#e5e5e5"),
+)
+_SKIN_TONES = ("#f1c27d", "#e0ac69", "#c68642", "#8d5524", "#ffdbac", "#d4a373", "#a47148")
+_KIND_PALETTES: dict[LocationKind, tuple[str, ...]] = {
+    LocationKind.OFFICE: ("#2f3e46", "#cad2c5", "#84a98c"),
+    LocationKind.MANSION_HALL: ("#3d2c1e", "#c9a227", "#f3e9d2"),
+    LocationKind.WEDDING_VENUE: ("#fdf0d5", "#c1121f", "#e9c46a"),
+    LocationKind.HOSPITAL_ROOM: ("#e0fbfc", "#98c1d9", "#3d5a80"),
+    LocationKind.STREET: ("#0d1b2a", "#415a77", "#e0a458"),
+    LocationKind.ROOFTOP: ("#1d3557", "#457b9d", "#f1faee"),
+    LocationKind.RESTAURANT: ("#5f0f40", "#fb8b24", "#e36414"),
+    LocationKind.BEDROOM: ("#6d597a", "#eaac8b", "#355070"),
+    LocationKind.CAR_INTERIOR: ("#212529", "#6c757d", "#ffc300"),
+    LocationKind.COURTYARD: ("#606c38", "#dda15e", "#fefae0"),
+    LocationKind.PALACE_HALL: ("#9b2226", "#ee9b00", "#001219"),
+    LocationKind.FOREST: ("#081c15", "#2d6a4f", "#95d5b2"),
+    LocationKind.BALLROOM: ("#370617", "#ffba08", "#faa307"),
+    LocationKind.COURTROOM: ("#432818", "#bb9457", "#ffe6a7"),
+    LocationKind.PRISON: ("#343a40", "#adb5bd", "#495057"),
+    LocationKind.GARDEN: ("#31572c", "#ecf39e", "#f4acb7"),
+}
+_BLOOD = re.compile(r"\b(father|mother|grandfather|grandmother|son|daughter|brother|sister|uncle|aunt|twin)\b")
+_PRONOUNS = {
+    Gender.MALE: ("he", "him", "his", "Mr."),
+    Gender.FEMALE: ("she", "her", "her", "Ms."),
+    Gender.NONBINARY: ("they", "them", "their", "Mx."),
+}
+
+
+@dataclass(frozen=True)
+class NameRef:
+    """A character as placeholders see it: `{lead}` is the first name, `{lead.full}` the full one."""
+
+    first: str
+    last: str
+    gender: Gender
+
+    def __str__(self) -> str:
+        return self.first
+
+    def __format__(self, spec: str) -> str:
+        return format(self.first, spec)
+
+    @property
+    def full(self) -> str:
+        return f"{self.first} {self.last}"
+
+    @property
+    def he(self) -> str:
+        return _PRONOUNS[self.gender][0]
+
+    @property
+    def him(self) -> str:
+        return _PRONOUNS[self.gender][1]
+
+    @property
+    def his(self) -> str:
+        return _PRONOUNS[self.gender][2]
+
+    @property
+    def He(self) -> str:  # noqa: N802 - placeholder names mirror the capitalised word
+        return self.he.capitalize()
+
+    @property
+    def His(self) -> str:  # noqa: N802
+        return self.his.capitalize()
+
+    @property
+    def title(self) -> str:
+        return f"{_PRONOUNS[self.gender][3]} {self.last}"
+
+
+@dataclass(frozen=True)
+class Casting:
+    """What the writer drew for one series: characters by role, locations by key, filler values."""
+
+    characters: dict[str, Character]
+    names: dict[str, NameRef]
+    locations: dict[str, Location]
+    fillers: dict[str, str]
+
+    def context(self) -> dict[str, object]:
+        """The values `{placeholders}` resolve to (without `{place}`, which is per scene)."""
+        return {**self.names, **self.fillers}
+
+
+def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Casting:
+    """Draw every character, location and filler of a series from `spec`."""
+    pool = spec.names or default_names()
+    words = set(re.findall(r"[a-z]+", premise.lower()))
+    genders = {key: _gender(role, words, rng) for key, role in spec.roles.items()}
+    names = _draw_names(spec, genders, pool.female, pool.male, pool.surnames, rng)
+    fillers = {key: rng.choice(values) for key, values in sorted(spec.fillers.items())}
+    context: dict[str, object] = {**names, **fillers, "place": ""}
+    palettes = {"warm": list(_WARM_PALETTES), "cold": list(_COLD_PALETTES)}
+    for group in palettes.values():
+        rng.shuffle(group)
+    characters: dict[str, Character] = {}
+    for key, role in spec.roles.items():
+        temper = "cold" if role.role in (Role.ANTAGONIST, Role.RIVAL) else "warm"
+        palette = palettes[temper].pop() if palettes[temper] else rng.choice(_WARM_PALETTES)
+        age = rng.randint(*role.age)
+        gender = genders[key]
+        pitch = rng.randint(*role.voice.pitch)
+        characters[key] = Character(
+            id=_slug(key),
+            name=names[key].full,
+            role=role.role,
+            age=age,
+            gender=gender,
+            occupation=_occupation(role, words, rng).format(**context),
+            personality=tuple(rng.sample(role.personality, 3)),
+            want=rng.choice(role.want).format(**context),
+            secret=rng.choice(role.secret).format(**context),
+            relationships=tuple(
+                Relationship(to=_slug(r.to), kind=r.kind) for r in spec.relationships if r.source == key
+            ),
+            look=Look(
+                palette=palette,
+                hair=rng.choice(role.look.hair),
+                build=rng.choice(role.look.build),
+                outfit=rng.choice(role.look.outfit),
+                distinguishing_mark=rng.choice(role.look.mark),
+                skin_tone=rng.choice(_SKIN_TONES),
+            ),
+            voice=Voice(
+                gender=gender,
+                age_years=age,
+                pitch=pitch,
+                rate_wpm=rng.randint(*role.voice.rate),
+                timbre=rng.choice(role.voice.timbre),
+            ),
+        )
+    locations = {
+        key: Location(
+            id=_slug(key),
+            name=rng.choice(loc.names).format(**context),
+            kind=loc.kind,
+            description=rng.choice(loc.description).format(**context),
+            palette=_KIND_PALETTES[loc.kind],
+        )
+        for key, loc in spec.locations.items()
+    }
+    return Casting(characters=characters, names=names, locations=locations, fillers=fillers)
+
+
+def _gender(role: RoleSpec, premise_words: set[str], rng: random.Random) -> Gender:
+    if len(role.gender) == 1:
+        return role.gender[0]
+    # The premise decides the lead's gender when it says so ("his ex-wife", "her husband").
+    if role.role is Role.LEAD:
+        if premise_words & {"he", "his", "him", "man", "husband", "son", "king", "prince"}:
+            if Gender.MALE in role.gender:
+                return Gender.MALE
+        if premise_words & {"she", "her", "woman", "wife", "daughter", "queen", "princess", "girl"}:
+            if Gender.FEMALE in role.gender:
+                return Gender.FEMALE
+    return rng.choice(role.gender)
+
+
+def _occupation(role: RoleSpec, premise_words: set[str], rng: random.Random) -> str:
+    """The occupation the premise names, when the role allows it; a random one otherwise."""
+    named = [o for o in role.occupation if set(re.findall(r"[a-z]+", o.lower())) <= premise_words]
+    return named[0] if named and role.role is Role.LEAD else rng.choice(role.occupation)
+
+
+def _draw_names(
+    spec: ArchetypeSpec,
+    genders: dict[str, Gender],
+    female: list[str],
+    male: list[str],
+    surnames: list[str],
+    rng: random.Random,
+) -> dict[str, NameRef]:
+    firsts = {Gender.FEMALE: rng.sample(female, len(female)), Gender.MALE: rng.sample(male, len(male))}
+    lasts = rng.sample(surnames, len(surnames))
+    # Blood relatives share a surname; in-laws, spouses and exes keep their own.
+    family: dict[str, str] = {key: key for key in spec.roles}
+
+    def root(key: str) -> str:
+        while family[key] != key:
+            key = family[key]
+        return key
+
+    for rel in spec.relationships:
+        kind = rel.kind.lower()
+        if _BLOOD.search(kind) and "in-law" not in kind and "step" not in kind:
+            family[root(rel.source)] = root(rel.to)
+    surname_of: dict[str, str] = {}
+    names: dict[str, NameRef] = {}
+    for key in spec.roles:
+        gender = genders[key]
+        bucket = firsts[Gender.MALE if gender is Gender.MALE else Gender.FEMALE]
+        first = bucket.pop() if bucket else rng.choice(female + male)
+        fam = root(key)
+        if fam not in surname_of:
+            surname_of[fam] = lasts.pop() if lasts else rng.choice(surnames)
+        names[key] = NameRef(first=first, last=surname_of[fam], gender=gender)
+    return names
+
+
+def _slug(key: str) -> str:
+    return key.replace("_", "-")

@@ -1,0 +1,247 @@
+"""Assembles one episode from scene recipes: hook, middle beats, cliffhanger, fitted to 60–120 s.
+
+The plan (which threads are planted or paid off where, which stage of the arc an episode is
+in) comes from writer.py; this module turns recipes into Scenes and Lines.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from dramaline.model import BeatType, Episode, Line, Scene, TimeOfDay, count_words
+from dramaline.shape import word_range
+from dramaline.writers.embedded.casting import Casting
+from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage
+
+R = TypeVar("R", bound=SceneSpec)
+
+STAGE_WEIGHTS: dict[Stage, dict[BeatType, int]] = {
+    "setup": {
+        BeatType.HUMILIATION: 5, BeatType.CONFRONTATION: 2, BeatType.SCHEME: 2, BeatType.ROMANCE: 1,
+        BeatType.FLASHBACK: 2, BeatType.FACE_SLAP: 3, BeatType.REVEAL: 1, BeatType.BETRAYAL: 1,
+        BeatType.RESCUE: 1, BeatType.SACRIFICE: 0,
+    },
+    "rising": {
+        BeatType.HUMILIATION: 2, BeatType.CONFRONTATION: 3, BeatType.SCHEME: 3, BeatType.ROMANCE: 3,
+        BeatType.FLASHBACK: 1, BeatType.FACE_SLAP: 4, BeatType.REVEAL: 2, BeatType.BETRAYAL: 2,
+        BeatType.RESCUE: 2, BeatType.SACRIFICE: 1,
+    },
+    "crisis": {
+        BeatType.HUMILIATION: 1, BeatType.CONFRONTATION: 3, BeatType.SCHEME: 3, BeatType.ROMANCE: 2,
+        BeatType.FLASHBACK: 1, BeatType.FACE_SLAP: 3, BeatType.REVEAL: 3, BeatType.BETRAYAL: 3,
+        BeatType.RESCUE: 2, BeatType.SACRIFICE: 2,
+    },
+    "finale": {
+        BeatType.CONFRONTATION: 3, BeatType.REVEAL: 2, BeatType.ROMANCE: 2, BeatType.RESCUE: 1,
+        BeatType.SACRIFICE: 1,
+    },
+}
+_TARGET_WORDS = 225  # the middle of the 150–300 word (60–120 s) band
+
+
+@dataclass
+class Usage:
+    """What the series has used so far, so later episodes prefer fresh recipes, lines and titles."""
+
+    recipes: Counter[int] = field(default_factory=Counter)
+    lines: Counter[str] = field(default_factory=Counter)
+    titles: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class EpisodePlan:
+    number: int
+    stage: Stage
+    opening: SceneSpec
+    required: tuple[tuple[SceneSpec, BeatType], ...]
+    ending: SceneSpec
+    ending_beat: BeatType = BeatType.CLIFFHANGER
+    climax: SceneSpec | None = None
+
+
+class EpisodeBuilder:
+    """Builds episodes of one series; holds the casting, the material and what has been used."""
+
+    def __init__(self, spec: ArchetypeSpec, casting: Casting, rng: random.Random) -> None:
+        self.spec = spec
+        self.casting = casting
+        self.rng = rng
+        self.usage = Usage()
+        self.context = casting.context()
+        self.last_scene: Scene | None = None
+
+    def build(self, plan: EpisodePlan) -> Episode:
+        """Write the episode `plan` describes, between 150 and 300 spoken words."""
+        used: set[str] = set()
+        opening = self._scene(plan, plan.opening, BeatType.HOOK, used, previous=self.last_scene)
+        middle = [(self._scene(plan, r, b, used, previous=None), r) for r, b in plan.required]
+        closing = [(plan.climax, BeatType.FACE_SLAP)] if plan.climax is not None else []
+        closing.append((plan.ending, plan.ending_beat))
+        tail = [(self._scene(plan, r, b, used, previous=None), r) for r, b in closing]
+
+        def words() -> int:
+            return sum(s.word_count for s, _ in [(opening, plan.opening), *middle, *tail])
+
+        beats = {s.beat for s, _ in [(opening, plan.opening), *middle, *tail]}
+        need_reversal = not any(b.is_reversal for b in beats)
+        low, high = word_range()
+        for _ in range(12):
+            if not need_reversal and words() >= _TARGET_WORDS - 40:
+                break
+            beat = self._pick_beat(plan.stage, beats, reversal_only=need_reversal)
+            beats.add(beat)
+            recipe = self._pick_recipe(beat, plan.stage)
+            if recipe is None:
+                continue
+            candidate = self._scene(plan, recipe, beat, used, previous=None)
+            if words() + candidate.word_count > high and not need_reversal:
+                break
+            middle.append((candidate, recipe))
+            need_reversal = False
+        pairs = [(opening, plan.opening), *middle, *tail]
+        fitted = _fit([s for s, _ in pairs], high)
+        scenes = [s.model_copy(update={"id": f"ep{plan.number:03d}-s{i + 1:02d}"}) for i, s in enumerate(fitted)]
+        self.last_scene = scenes[-1]
+        ending = plan.ending
+        question = ending.question if isinstance(ending, CliffhangerSpec) else ending.purpose
+        return Episode(
+            number=plan.number,
+            title=self._title([(s, r) for s, (_, r) in zip(scenes, pairs, strict=True)]),
+            summary=" ".join(s.purpose for s in scenes),
+            cliffhanger=_sentence(self._fill(question, self._place(scenes[-1]))),
+            scenes=tuple(scenes),
+        )
+
+    # ------------------------------------------------------------------------------ choosing
+
+    def _pick_beat(self, stage: Stage, taken: set[BeatType], *, reversal_only: bool) -> BeatType:
+        weights = {b: w for b, w in STAGE_WEIGHTS[stage].items() if w > 0 and b not in taken}
+        if reversal_only:
+            weights = {b: w for b, w in weights.items() if b.is_reversal} or {BeatType.FACE_SLAP: 1}
+        if not weights:
+            weights = {BeatType.CONFRONTATION: 1}
+        beats = list(weights)
+        return self.rng.choices(beats, weights=[weights[b] for b in beats])[0]
+
+    def _pick_recipe(self, beat: BeatType, stage: Stage) -> SceneSpec | None:
+        recipes = [r for r in getattr(self.spec.scenes, beat.value) if not r.stage or stage in r.stage]
+        return self.pick_least_used(recipes)
+
+    def pick_least_used(self, recipes: list[R]) -> R | None:
+        """The recipe the series has used least, ties broken by the seeded generator."""
+        if not recipes:
+            return None
+        fewest = min(self.usage.recipes[id(r)] for r in recipes)
+        choice = self.rng.choice([r for r in recipes if self.usage.recipes[id(r)] == fewest])
+        self.usage.recipes[id(choice)] += 1
+        return choice
+
+    # ------------------------------------------------------------------------------ building
+
+    def _scene(
+        self, plan: EpisodePlan, recipe: SceneSpec, beat: BeatType, used: set[str], previous: Scene | None
+    ) -> Scene:
+        loc_key = self._location(recipe, previous)
+        location = self.casting.locations[loc_key]
+        place = location.name
+        lines: list[Line] = []
+        for line in recipe.lines:
+            options = [self._fill(t, place) for t in line.text]
+            fresh = [t for t in options if t not in used]
+            if not fresh:
+                continue
+            fewest = min(self.usage.lines[t] for t in fresh)
+            text = self.rng.choice([t for t in fresh if self.usage.lines[t] == fewest])
+            used.add(text)
+            self.usage.lines[text] += 1
+            speaker = "narrator" if line.speaker == "narrator" else self.casting.characters[line.speaker].id
+            lines.append(
+                Line(
+                    speaker=speaker,
+                    text=text,
+                    emotion=line.emotion,
+                    delivery=self._fill(line.delivery, place),
+                    action=self._fill(line.action, place),
+                )
+            )
+        return Scene(
+            id=f"ep{plan.number:03d}-draft",
+            location=location.id,
+            time_of_day=self._time(recipe, loc_key),
+            characters=tuple(self.casting.characters[r].id for r in recipe.cast),
+            beat=recipe.beat or beat,
+            purpose=_sentence(self._fill(recipe.purpose, place)),
+            lines=tuple(lines),
+        )
+
+    def _location(self, recipe: SceneSpec, previous: Scene | None) -> str:
+        # A hook that continues a cliffhanger stays where the cliffhanger left us when it can.
+        if previous is not None:
+            for key in recipe.location:
+                if self.casting.locations[key].id == previous.location:
+                    return key
+        return self.rng.choice(recipe.location)
+
+    def _time(self, recipe: SceneSpec, loc_key: str) -> TimeOfDay:
+        loc_times = self.spec.locations[loc_key].time
+        both = [t for t in recipe.time if t in loc_times]
+        return self.rng.choice(both or recipe.time or loc_times or [TimeOfDay.DAY, TimeOfDay.NIGHT])
+
+    def _fill(self, template: str, place: str) -> str:
+        return template.format(**self.context, place=place) if template else ""
+
+    def _title(self, scenes: list[tuple[Scene, SceneSpec]]) -> str:
+        # The centre of the episode names it: its reversal if it has one, else another middle beat.
+        middle = scenes[1:-1] or scenes
+        for scene, recipe in sorted(middle, key=lambda p: not p[0].beat.is_reversal):
+            fresh = [t for t in (self._fill(t, self._place(scene)) for t in recipe.titles) if t not in self.usage.titles]
+            if fresh:
+                title = self.rng.choice(fresh)
+                self.usage.titles.add(title)
+                return title
+        return self._fallback_title([s for s, _ in scenes])
+
+    def _place(self, scene: Scene) -> str:
+        return next(loc.name for loc in self.casting.locations.values() if loc.id == scene.location)
+
+    def _fallback_title(self, scenes: list[Scene]) -> str:
+        words = [w for w in scenes[-1].lines[-1].text.rstrip("!?.…").split() if w[:1].isalpha()]
+        for size in (4, 5, 3, 6):
+            for start in range(max(1, len(words) - size + 1)):
+                candidate = " ".join(words[start : start + size]).strip(",;:—-")
+                title = candidate[:1].upper() + candidate[1:]
+                if title and title not in self.usage.titles and count_words(title) >= 2:
+                    self.usage.titles.add(title)
+                    return title
+        title = f"{scenes[-1].lines[0].text[:60].rstrip(',;: ')}"
+        self.usage.titles.add(title)
+        return title
+
+
+def _fit(scenes: list[Scene], high: int) -> list[Scene]:
+    """Trim the longest middle scenes line by line until the episode fits `high` words."""
+    scenes = list(scenes)
+    while sum(s.word_count for s in scenes) > high:
+        middle = [i for i in range(1, len(scenes) - 1) if len(scenes[i].lines) > 3]
+        if not middle:
+            middle = [i for i in range(len(scenes)) if len(scenes[i].lines) > 3]
+        if not middle:
+            break
+        i = max(middle, key=lambda k: scenes[k].word_count)
+        scene = scenes[i]
+        # Drop the longest line that is not the scene's first or last (they carry its turn).
+        inner = range(1, len(scene.lines) - 1)
+        drop = max(inner, key=lambda k: scene.lines[k].word_count)
+        scenes[i] = scene.model_copy(update={"lines": scene.lines[:drop] + scene.lines[drop + 1 :]})
+    return scenes
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…\"'”" else text + "."

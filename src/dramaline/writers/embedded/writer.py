@@ -1,0 +1,175 @@
+"""The embedded writer: premise -> Series with no model weights, from hand-written archetype material.
+
+It chooses the archetype from the premise's words, casts the series, schedules its secrets
+(planted early, paid off later, the first one in the finale) and writes each episode in the
+genre's shape. Same request, same seed -> the same series, byte for byte.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from dramaline.errors import InvalidInputError
+from dramaline.model import (
+    Archetype,
+    BeatType,
+    Bible,
+    Episode,
+    Series,
+    Thread,
+    WriteRequest,
+    WriterKind,
+)
+from dramaline.providers import ProgressFn
+from dramaline.writers.embedded.casting import Casting, cast_series
+from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan
+from dramaline.writers.embedded.material import available_archetypes, load_archetype
+from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage, ThreadSpec
+
+
+class EmbeddedWriter:
+    """Writes series offline from the archetype material that ships with dramaline."""
+
+    id = "embedded"
+
+    def write(self, request: WriteRequest, *, progress: ProgressFn | None = None) -> Series:
+        """Return the series written for `request`; deterministic for a given seed."""
+        if request.language != "en":
+            raise InvalidInputError(
+                f"the embedded writer writes English only, not {request.language!r}; "
+                "use --writer llm for other languages, or write in English and localise later"
+            )
+        archetype = request.archetype or choose_archetype(request.premise)
+        spec = load_archetype(archetype)
+        rng = random.Random(f"{request.seed}|{archetype.value}|{request.premise}")
+        casting = cast_series(spec, request.premise, rng)
+        context = casting.context()
+        n = request.episodes
+        schedule = schedule_threads(spec.threads, n)
+        builder = EpisodeBuilder(spec, casting, rng)
+        episodes: list[Episode] = []
+        previous_cliff: CliffhangerSpec | None = None
+        for number in range(1, n + 1):
+            plan = self._plan(spec, builder, schedule, number, n, previous_cliff)
+            episodes.append(builder.build(plan))
+            previous_cliff = plan.ending if isinstance(plan.ending, CliffhangerSpec) else None
+            if progress:
+                progress("episodes", number, n)
+        threads = tuple(
+            Thread(
+                id=t.id,
+                owner=casting.characters[t.owner].id,
+                description=t.description.format(**context, place=""),
+                planted_in=plant,
+                paid_off_in=payoff,
+            )
+            for t, (plant, payoff) in schedule.items()
+        )
+        return Series(
+            title=rng.choice(spec.titles).format(**context, place=""),
+            logline=rng.choice(spec.loglines).format(**context, place=""),
+            premise=request.premise,
+            archetype=archetype,
+            tone=rng.choice(spec.tones),
+            language=request.language,
+            content_rating=spec.content_rating,
+            seed=request.seed,
+            writer=WriterKind.EMBEDDED,
+            bible=_bible(casting, threads),
+            episodes=tuple(episodes),
+        )
+
+    def _plan(
+        self,
+        spec: ArchetypeSpec,
+        builder: EpisodeBuilder,
+        schedule: dict[ThreadSpec, tuple[int, int]],
+        number: int,
+        total: int,
+        previous_cliff: CliffhangerSpec | None,
+    ) -> EpisodePlan:
+        stage = episode_stage(number, total)
+        opening = previous_cliff.next_hook if previous_cliff else _one(builder, spec.scenes.hook, stage)
+        required: list[tuple[SceneSpec, BeatType]] = []
+        for thread, (plant, payoff) in schedule.items():
+            if plant == number:
+                required.append((thread.plant, BeatType.FLASHBACK))
+            if payoff == number:
+                required.append((thread.payoff, BeatType.REVEAL))
+        if stage == "finale":
+            return EpisodePlan(
+                number=number,
+                stage=stage,
+                opening=opening,
+                required=tuple(required),
+                climax=_one(builder, spec.scenes.climax, stage),
+                ending=_one(builder, spec.scenes.finale, stage),
+            )
+        return EpisodePlan(
+            number=number,
+            stage=stage,
+            opening=opening,
+            required=tuple(required),
+            ending=_one(builder, spec.scenes.cliffhanger, stage),
+        )
+
+
+def choose_archetype(premise: str) -> Archetype:
+    """The archetype whose keywords the premise matches best; hidden heir when none match."""
+    text = " " + re.sub(r"[^a-z0-9]+", " ", premise.lower()) + " "
+    best: tuple[int, Archetype] = (0, Archetype.HIDDEN_HEIR)
+    for archetype in available_archetypes():
+        spec = load_archetype(archetype)
+        score = 0
+        for keyword in spec.keywords:
+            phrase = " " + re.sub(r"[^a-z0-9]+", " ", keyword.lower()).strip() + " "
+            if phrase.strip() and phrase in text:
+                score += len(phrase.split())  # multi-word phrases are stronger evidence
+        if score > best[0]:
+            best = (score, archetype)
+    return best[1]
+
+
+def episode_stage(number: int, total: int) -> Stage:
+    """Where episode `number` of `total` sits in the series arc."""
+    if number == total:
+        return "finale"
+    fraction = (number - 1) / max(total - 1, 1)
+    return "setup" if fraction < 0.25 else "rising" if fraction < 0.6 else "crisis"
+
+
+def schedule_threads(threads: list[ThreadSpec], total: int) -> dict[ThreadSpec, tuple[int, int]]:
+    """Plant and pay-off episodes per thread: plants early, payoffs later, the first paid off last.
+
+    Every non-final episode carries at most one thread scene, so episodes keep their length.
+    """
+    count = min(len(threads), total // 2)
+    if count == 0:
+        return {}
+    slots_needed = 2 * count - 1
+    slots = [1 + (j * (total - 1)) // slots_needed for j in range(slots_needed)]
+    schedule = {threads[0]: (slots[0], total)}
+    for k in range(1, count):
+        schedule[threads[k]] = (slots[k], slots[count - 1 + k])
+    return schedule
+
+
+def _one(builder: EpisodeBuilder, recipes: list[SceneSpec], stage: Stage) -> SceneSpec:
+    fitting = [r for r in recipes if not r.stage or stage in r.stage] or recipes
+    choice = builder.pick_least_used(fitting)
+    assert choice is not None  # the spec guarantees at least one recipe per list
+    return choice
+
+
+def _bible(casting: Casting, threads: tuple[Thread, ...]) -> Bible:
+    return Bible(
+        characters=tuple(casting.characters.values()),
+        locations=tuple(casting.locations.values()),
+        threads=threads,
+    )
+
+
+def supported_archetypes() -> list[Archetype]:
+    """Archetypes the embedded writer can write."""
+    return available_archetypes()

@@ -1,0 +1,290 @@
+"""LLMWriter: writes a series through any ChatModel, hierarchically so 100 episodes fit a small context.
+
+Steps: the series bible, then episode outlines in chunks of ten, then the scenes of each episode,
+every step given the (compact) bible. Each reply is parsed and validated against the model, the
+genre's shape rules and the bible; the errors go back to the model until it gets it right.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from dramaline import shape
+from dramaline.errors import WriterOutputError
+from dramaline.model import (
+    NARRATOR,
+    BeatType,
+    Bible,
+    Episode,
+    Frozen,
+    Series,
+    WriteRequest,
+    WriterKind,
+)
+from dramaline.providers import ChatMessage, ChatModel, ProgressFn
+from dramaline.settings import Settings
+from dramaline.writers import llm_prompts as prompts
+from dramaline.writers.llm_prompts import BibleDraft, EpisodeOutline, EpisodeScenes, OutlineChunk
+
+OUTLINE_CHUNK = 10
+"""Episodes outlined per request."""
+MAX_FEEDBACK_ERRORS = 20
+"""Validation errors fed back per retry; more would crowd the context without helping."""
+
+_Reply = TypeVar("_Reply", bound=Frozen)
+_Result = TypeVar("_Result")
+_FENCED = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+
+
+class _Invalid(Exception):
+    """A reply that parsed but breaks a rule; carries the messages to feed back."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class LLMWriter:
+    """Write a series with a chat model: bible, chunked outlines, then one call per episode."""
+
+    id = "llm"
+
+    def __init__(self, chat: ChatModel, *, output_attempts: int = 3, words_per_minute: int = 150) -> None:
+        if output_attempts < 1:
+            raise ValueError(f"output_attempts is {output_attempts}; it must be at least 1")
+        self.chat = chat
+        self.output_attempts = output_attempts
+        self.words_per_minute = words_per_minute
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, chat: ChatModel) -> LLMWriter:
+        """Return a writer over `chat` with the attempts and reading speed from `settings`."""
+        return cls(
+            chat,
+            output_attempts=settings.llm_output_attempts,
+            words_per_minute=settings.words_per_minute,
+        )
+
+    def write(self, request: WriteRequest, *, progress: ProgressFn | None = None) -> Series:
+        """Return the series the model writes for `request`, validated end to end."""
+        n = request.episodes
+        chunks = [(first, min(first + OUTLINE_CHUNK - 1, n)) for first in range(1, n + 1, OUTLINE_CHUNK)]
+        total_steps = 1 + len(chunks) + n
+        done = 0
+
+        def step_done(what: str) -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(what, done, total_steps)
+
+        words = shape.word_range(self.words_per_minute)
+        system: ChatMessage = {
+            "role": "system",
+            "content": prompts.system_prompt(
+                language=request.language, word_range=words, wpm=self.words_per_minute
+            ),
+        }
+
+        draft = self._ask(
+            "series bible",
+            [system, {"role": "user", "content": prompts.bible_prompt(request)}],
+            BibleDraft,
+            prompts.BIBLE_SCHEMA,
+            lambda reply: _check_bible(reply, request),
+        )
+        step_done("bible")
+
+        outlines: list[EpisodeOutline] = []
+        for first, last in chunks:
+            text = prompts.outline_prompt(draft, outlines, first, last, n)
+            outlines += self._ask(
+                f"outline of episodes {first}-{last}",
+                [system, {"role": "user", "content": text}],
+                OutlineChunk,
+                prompts.OUTLINES_SCHEMA,
+                partial(_check_outlines, first=first, last=last, total=n),
+            )
+            step_done(f"outline {first}-{last}")
+
+        episodes: list[Episode] = []
+        for outline in outlines:
+            previous = outlines[outline.number - 2].cliffhanger if outline.number > 1 else None
+            text = prompts.episode_prompt(draft, outline, previous, n, words)
+            episodes.append(
+                self._ask(
+                    f"episode {outline.number} scenes",
+                    [system, {"role": "user", "content": text}],
+                    EpisodeScenes,
+                    prompts.SCENES_SCHEMA,
+                    partial(self._build_episode, outline=outline, draft=draft),
+                )
+            )
+            step_done(f"episode {outline.number}")
+
+        try:
+            return Series(
+                title=draft.title,
+                logline=draft.logline,
+                premise=request.premise,
+                archetype=draft.archetype,
+                tone=draft.tone,
+                language=request.language,
+                content_rating=draft.content_rating,
+                seed=request.seed,
+                writer=WriterKind.LLM,
+                bible=Bible(characters=draft.characters, locations=draft.locations, threads=draft.threads),
+                episodes=tuple(episodes),
+            )
+        except ValidationError as exc:
+            raise WriterOutputError(
+                f"the series written by {self.chat.fingerprint} does not validate: "
+                f"{'; '.join(_validation_errors(exc))}; this is a bug in dramaline's checks, "
+                "please report it",
+                provider_id=self.chat.fingerprint,
+            ) from exc
+
+    def _ask(
+        self,
+        step: str,
+        messages: list[ChatMessage],
+        reply_type: type[_Reply],
+        schema_name: str,
+        build: Callable[[_Reply], _Result],
+    ) -> _Result:
+        """Ask until a reply parses, validates and builds; feed each failure's errors back."""
+        schema = prompts.schema_of(reply_type)
+        errors: list[str] = []
+        for _ in range(self.output_attempts):
+            text = self.chat.complete_json(messages, schema=schema, schema_name=schema_name)
+            try:
+                return build(reply_type.model_validate(_parse_json(text)))
+            except ValidationError as exc:
+                errors = _validation_errors(exc)
+            except _Invalid as exc:
+                errors = exc.errors
+            errors = errors[:MAX_FEEDBACK_ERRORS]
+            messages = [*messages, {"role": "assistant", "content": text}, prompts.retry_message(errors)]
+        raise WriterOutputError(
+            f"the model's reply for {step} failed validation on all {self.output_attempts} attempts; "
+            f"last errors: {'; '.join(errors)}. Try a larger model (DRAMALINE_LLM_MODEL) or allow more "
+            "attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
+            provider_id=self.chat.fingerprint,
+        )
+
+    def _build_episode(self, reply: EpisodeScenes, outline: EpisodeOutline, draft: BibleDraft) -> Episode:
+        """The episode `outline` plans with the reply's scenes; _Invalid if it breaks any rule."""
+        episode = Episode(
+            number=outline.number,
+            title=outline.title,
+            summary=outline.summary,
+            cliffhanger=outline.cliffhanger,
+            scenes=reply.scenes,
+        )
+        problems = _reference_problems(episode, draft)
+        problems += shape.episode_problems(episode, wpm=self.words_per_minute)
+        if problems:
+            raise _Invalid(problems)
+        return episode
+
+
+def _check_bible(draft: BibleDraft, request: WriteRequest) -> BibleDraft:
+    """The draft if it fits the request and its references resolve; _Invalid otherwise."""
+    problems: list[str] = []
+    if request.archetype is not None and draft.archetype is not request.archetype:
+        problems.append(f"archetype is {draft.archetype.value!r}; it must be {request.archetype.value!r}")
+    n = request.episodes
+    for t in draft.threads:
+        if not (1 <= t.planted_in <= n and 1 <= t.paid_off_in <= n):
+            problems.append(
+                f"thread {t.id!r} is planted in episode {t.planted_in} and paid off in episode "
+                f"{t.paid_off_in}; both must be between 1 and {n}"
+            )
+    try:
+        Bible(characters=draft.characters, locations=draft.locations, threads=draft.threads)
+    except ValidationError as exc:
+        problems += _validation_errors(exc)
+    if problems:
+        raise _Invalid(problems)
+    return draft
+
+
+def _check_outlines(chunk: OutlineChunk, first: int, last: int, total: int) -> list[EpisodeOutline]:
+    """The outlines if they are episodes `first`..`last` and each has the genre's shape."""
+    problems: list[str] = []
+    numbers = [o.number for o in chunk.episodes]
+    wanted = list(range(first, last + 1))
+    if numbers != wanted:
+        problems.append(f"the episode numbers are {numbers}; they must be exactly {wanted}, in order")
+    for i, o in enumerate(chunk.episodes):
+        where = f"episodes[{i}] (episode {o.number})"
+        if o.beats[0] is not BeatType.HOOK:
+            problems.append(f"{where}: the first beat is {o.beats[0].value!r}; it must be 'hook'")
+        if o.beats[-1] is not BeatType.CLIFFHANGER:
+            problems.append(f"{where}: the last beat is {o.beats[-1].value!r}; it must be 'cliffhanger'")
+        if not any(b.is_reversal for b in o.beats):
+            problems.append(f"{where}: no reversal; add a face_slap, reveal, betrayal or rescue beat")
+        if o.number == total and not {BeatType.FACE_SLAP, BeatType.CONFRONTATION} & set(o.beats):
+            problems.append(f"{where}: the finale needs a climax; add a face_slap or confrontation beat")
+    if problems:
+        raise _Invalid(problems)
+    return list(chunk.episodes)
+
+
+def _reference_problems(episode: Episode, draft: BibleDraft) -> list[str]:
+    """Every scene location, character and speaker of `episode` that the bible does not know."""
+    characters = {c.id for c in draft.characters}
+    locations = {loc.id for loc in draft.locations}
+    known_characters = ", ".join(sorted(characters))
+    problems: list[str] = []
+    for i, scene in enumerate(episode.scenes):
+        where = f"scenes[{i}] ({scene.id!r})"
+        if scene.location not in locations:
+            problems.append(
+                f"{where} is set in unknown location {scene.location!r}; use one of: "
+                f"{', '.join(sorted(locations))}"
+            )
+        for cid in scene.characters:
+            if cid not in characters:
+                problems.append(f"{where} lists unknown character {cid!r}; use one of: {known_characters}")
+        for j, line in enumerate(scene.lines):
+            if line.speaker != NARRATOR and line.speaker not in characters:
+                problems.append(
+                    f"{where}.lines[{j}] is spoken by unknown character {line.speaker!r}; use one of: "
+                    f"{known_characters}, or {NARRATOR!r}"
+                )
+    return problems
+
+
+def _parse_json(text: str) -> Any:
+    """The JSON object in a reply, with or without ```json fences; _Invalid if there is none."""
+    fenced = _FENCED.search(text)
+    body = (fenced.group(1) if fenced else text).strip()
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise _Invalid(
+            [f"the reply is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from exc
+    if not isinstance(data, dict):
+        raise _Invalid([f"the reply is a JSON {type(data).__name__}; it must be a JSON object"])
+    return data
+
+
+def _validation_errors(exc: ValidationError) -> list[str]:
+    """One readable line per pydantic error: where (as a JSON path), what is wrong, what was given."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        given = error.get("input")
+        if isinstance(given, str | int | float | bool) and error["type"] != "missing":
+            message += f" (got {json.dumps(given, ensure_ascii=False)[:80]})"
+        lines.append(f"{where.lstrip('.')}: {message}" if where else message)
+    return lines
