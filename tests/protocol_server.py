@@ -35,10 +35,14 @@ class RecordedRequest:
             return None
 
     @property
-    def user_text(self) -> str:
-        """The content of the last user message."""
-        users = [m["content"] for m in self.body["messages"] if m["role"] == "user"]
-        return str(users[-1])
+    def messages(self) -> list[dict[str, str]]:
+        """The chat messages sent, in order."""
+        return list(self.body["messages"])
+
+    @property
+    def prompt(self) -> str:
+        """The content of the first user message: the request a step starts from."""
+        return next(str(m["content"]) for m in self.messages if m["role"] == "user")
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class ProtocolServer:
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def url(self) -> str:

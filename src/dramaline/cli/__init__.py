@@ -25,10 +25,18 @@ inspect.register(app)
 exchange.register(app)
 
 
-def main() -> None:
-    """Entry point of the `dramaline` console script."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on `argv` (default: sys.argv) and return the exit status."""
     try:
-        app(standalone_mode=True)
+        app(args=argv, standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
     except DramalineError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Entry point of the `dramaline` console script."""
+    sys.exit(main())

@@ -66,12 +66,9 @@ class OpenAIChatModel:
         self._backoff_s = backoff_s
         self._max_backoff_s = max_backoff_s
         self._sleep = sleep
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(
-            headers=headers,
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-            transport=transport,
-        )
+        self._api_key = api_key
+        self._transport = transport
+        self._client: httpx.Client | None = None
         options = {"temperature": temperature, "seed": seed}
         digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
         self.fingerprint = f"{PROVIDER_ID}:{model}:{digest}"
@@ -106,8 +103,10 @@ class OpenAIChatModel:
         return _content(self._post(body), self.url)
 
     def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._client.close()
+        """Close the HTTP connection pool, if one was opened."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def __enter__(self) -> OpenAIChatModel:
         return self
@@ -117,12 +116,24 @@ class OpenAIChatModel:
     ) -> None:
         self.close()
 
+    def _http(self) -> httpx.Client:
+        """The HTTP client, opened on first use (creating one loads TLS certificates, which is slow)."""
+        if self._client is None:
+            headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+            self._client = httpx.Client(
+                headers=headers,
+                timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0)),
+                transport=self._transport,
+            )
+        return self._client
+
     def _post(self, body: dict[str, Any]) -> httpx.Response:
         """POST `body`, retrying what may pass; return the first 2xx response."""
+        client = self._http()
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
-                response = self._client.post(self.url, json=body)
+                response = client.post(self.url, json=body)
             except httpx.TimeoutException as exc:
                 if last:
                     raise ProviderTimeout(

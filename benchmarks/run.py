@@ -1,0 +1,22 @@
+"""Runs every benchmark in this folder and prints one line of results each (`make bench`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import write  # noqa: E402
+
+BENCHMARKS = (write,)
+
+
+def main() -> int:
+    for bench in BENCHMARKS:
+        print(bench.report(bench.run()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
