@@ -66,12 +66,18 @@ def make_series(episodes: int = 2) -> Series:
         ),
         locations=(
             Location(
-                id="ballroom", name="Grand Pearl Ballroom", kind=LocationKind.WEDDING_VENUE,
-                description="chandeliers and white roses", palette=("#ffffff", "#d4af37"),
+                id="ballroom",
+                name="Grand Pearl Ballroom",
+                kind=LocationKind.WEDDING_VENUE,
+                description="chandeliers and white roses",
+                palette=("#ffffff", "#d4af37"),
             ),
             Location(
-                id="street", name="Harbor Street", kind=LocationKind.STREET,
-                description="wet neon at midnight", palette=("#0d1b2a", "#e0a458"),
+                id="street",
+                name="Harbor Street",
+                kind=LocationKind.STREET,
+                description="wet neon at midnight",
+                palette=("#0d1b2a", "#e0a458"),
             ),
         ),
         threads=(Thread(id="heir", owner="ethan", description="Ethan is the heir", planted_in=1, paid_off_in=1),),
@@ -80,28 +86,60 @@ def make_series(episodes: int = 2) -> Series:
     for n in range(1, episodes + 1):
         scenes = (
             Scene(
-                id=f"ep{n:03d}-s01", location="ballroom", time_of_day="night", characters=("ethan", "claire"),
-                beat="hook", purpose="Claire mocks Ethan.",
+                id=f"ep{n:03d}-s01",
+                location="ballroom",
+                time_of_day="night",
+                characters=("ethan", "claire"),
+                beat="hook",
+                purpose="Claire mocks Ethan.",
                 lines=(
                     Line(speaker="narrator", text=f"Night {n}: the wedding hall glitters."),
                     Line(speaker="claire", text=f"Mop the floor, Ethan, for the {n}th time.", emotion="smug"),
                 ),
             ),
             Scene(
-                id=f"ep{n:03d}-s02", location="street", time_of_day="night", characters=("ethan",),
-                beat="face_slap", purpose="Ethan's men arrive.",
+                id=f"ep{n:03d}-s02",
+                location="street",
+                time_of_day="night",
+                characters=("ethan",),
+                beat="face_slap",
+                purpose="Ethan's men arrive.",
                 lines=(Line(speaker="ethan", text="Bring the cars around.", emotion="cold", delivery="quietly"),),
             ),
             Scene(
-                id=f"ep{n:03d}-s03", location="street", time_of_day="night", characters=("ethan", "claire"),
-                beat="cliffhanger", purpose="A stranger calls Ethan 'Young Master'.",
-                lines=(Line(speaker="claire", text="Who are you really?", emotion="shocked", action="She drops her glass."),),
+                id=f"ep{n:03d}-s03",
+                location="street",
+                time_of_day="night",
+                characters=("ethan", "claire"),
+                beat="cliffhanger",
+                purpose="A stranger calls Ethan 'Young Master'.",
+                lines=(
+                    Line(
+                        speaker="claire",
+                        text="Who are you really?",
+                        emotion="shocked",
+                        action="She drops her glass.",
+                    ),
+                ),
             ),
         )
-        eps.append(Episode(number=n, title=f"Night {n}", summary="Ethan endures.", cliffhanger="Who is he?", scenes=scenes))
+        eps.append(
+            Episode(
+                number=n,
+                title=f"Night {n}",
+                summary="Ethan endures.",
+                cliffhanger="Who is he?",
+                scenes=scenes,
+            )
+        )
     return Series(
-        title="The Janitor Heir", logline="A janitor is secretly an heir.", premise="A janitor is an heir.",
-        archetype="hidden_heir", tone="revenge melodrama", bible=bible, episodes=tuple(eps),
+        title="The Janitor Heir",
+        logline="A janitor is secretly an heir.",
+        premise="A janitor is an heir.",
+        archetype="hidden_heir",
+        tone="revenge melodrama",
+        bible=bible,
+        episodes=tuple(eps),
     )
 
 

@@ -30,7 +30,7 @@ def test_scene_character_must_exist_in_bible(series: Series) -> None:
     data = series.model_dump(mode="json")
     data["episodes"][1]["scenes"][0]["characters"] = ["ethan", "margaret"]
     data["episodes"][1]["scenes"][0]["lines"][1]["speaker"] = "margaret"
-    with pytest.raises(ValidationError, match="unknown character 'margaret'.*use one of: claire, ethan"):
+    with pytest.raises(ValidationError, match=r"unknown character 'margaret'.*use one of: claire, ethan"):
         Series.model_validate(data)
 
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from protocol_server import ProtocolServer, Reply, content_reply, error_reply
+from tests.protocol_server import ProtocolServer, Reply, content_reply, error_reply
 
 from dramaline.errors import ProviderError, ProviderTimeout
 from dramaline.providers import ChatMessage
@@ -96,9 +96,7 @@ def test_fingerprint_names_the_model_hashes_the_options_and_hides_the_key():
     same = OpenAIChatModel(base_url="http://y/v1", model="m1", api_key="other", temperature=0.5)
     assert same.fingerprint == a.fingerprint
     assert OpenAIChatModel(base_url="http://x/v1", model="m1", temperature=0.6).fingerprint != a.fingerprint
-    assert OpenAIChatModel(base_url="http://x/v1", model="m1", temperature=0.5, seed=1).fingerprint != (
-        a.fingerprint
-    )
+    assert OpenAIChatModel(base_url="http://x/v1", model="m1", temperature=0.5, seed=1).fingerprint != (a.fingerprint)
 
 
 def test_429_honours_retry_after_then_succeeds(server):

@@ -90,14 +90,14 @@ def test_wrong_schema_version_is_explained(series: Series, tmp_path: Path) -> No
     folder = _saved(series, tmp_path)
     path = folder / "series.yaml"
     path.write_text(path.read_text().replace("schema_version: 1", "schema_version: 7"))
-    with pytest.raises(SeriesFileError, match="schema_version: is 7.*reads schema 1"):
+    with pytest.raises(SeriesFileError, match=r"schema_version: is 7.*reads schema 1"):
         load_series(folder)
 
 
 def test_gap_in_episode_files_is_reported(series: Series, tmp_path: Path) -> None:
     folder = _saved(series, tmp_path)
     episode_path(folder, 2).rename(folder / "episodes" / "ep004.yaml")
-    with pytest.raises(SeriesFileError, match="expected ep002.yaml"):
+    with pytest.raises(SeriesFileError, match=r"expected ep002\.yaml"):
         load_series(folder)
 
 

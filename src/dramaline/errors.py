@@ -1,14 +1,14 @@
 """The exception tree of dramaline; the CLI prints any DramalineError as one line, no traceback.
 
-    DramalineError
-    ├── ConfigError            a setting is missing or wrong
-    │   └── NeedsKeyError      a backend needs an API key
-    ├── InvalidInputError      (also ValueError) a request or argument is unusable
-    ├── SeriesFileError        a series folder file is missing, unreadable or invalid
-    ├── ImportFormatError      a Fountain (or other) file to import cannot be mapped
-    └── ProviderError          a backend failed; carries provider_id and retryable
-        ├── ProviderTimeout    (also TimeoutError)
-        └── WriterOutputError  a model's output stayed invalid after every retry
+DramalineError
+├── ConfigError            a setting is missing or wrong
+│   └── NeedsKeyError      a backend needs an API key
+├── InvalidInputError      (also ValueError) a request or argument is unusable
+├── SeriesFileError        a series folder file is missing, unreadable or invalid
+├── ImportFormatError      a Fountain (or other) file to import cannot be mapped
+└── ProviderError          a backend failed; carries provider_id and retryable
+    ├── ProviderTimeout    (also TimeoutError)
+    └── WriterOutputError  a model's output stayed invalid after every retry
 """
 
 from __future__ import annotations

@@ -357,7 +357,7 @@ class Episode(Frozen):
 class Series(Frozen):
     """A whole series: metadata, bible and episodes, as stored in a series folder."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     title: ShortText
     logline: Text
     premise: Text
@@ -421,7 +421,10 @@ class WriteRequest(Frozen):
 
 # CJK scripts do not separate words with spaces; each ideograph or kana counts as one word,
 # which matches how reading speed is measured for them.
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\w'’-]*", re.UNICODE)
+_WORD = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\w'’-]*",
+    re.UNICODE,
+)
 
 
 def count_words(text: str) -> int:

@@ -26,9 +26,7 @@ M = TypeVar("M", Series, Episode)
 
 SERIES_FILE = "series.yaml"
 EPISODES_DIR = "episodes"
-_HEADER = (
-    "# dramaline {what} (schema {version}). Edit freely; `dramaline check {folder}` validates it.\n"
-)
+_HEADER = "# dramaline {what} (schema {version}). Edit freely; `dramaline check {folder}` validates it.\n"
 
 
 def episode_path(folder: Path, number: int) -> Path:
@@ -112,7 +110,7 @@ def load_series(folder: Path) -> Series:
     if not series_file.is_file():
         raise SeriesFileError(
             str(folder),
-            f"is not a series folder (no {SERIES_FILE}); write one with `dramaline new \"PREMISE\" --out {folder}`",
+            f'is not a series folder (no {SERIES_FILE}); write one with `dramaline new "PREMISE" --out {folder}`',
         )
     header, node = _read(series_file)
     if not isinstance(header, dict):
@@ -133,7 +131,8 @@ def load_series(folder: Path) -> Series:
         episode = _validate(Episode, data, path, node)
         if episode.number != number:
             raise SeriesFileError(
-                str(path), f"number: is {episode.number} but the file is episode {number}; set number: {number}"
+                str(path),
+                f"number: is {episode.number} but the file is episode {number}; set number: {number}",
             )
         _check_references(base.bible, episode, path, node)
         episodes.append(episode)
@@ -157,7 +156,8 @@ def _read(path: Path) -> tuple[Any, yaml.Node | None]:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise SeriesFileError(
-            str(path), f"{where}invalid YAML ({exc.problem}); check indentation and quote text containing ': '"
+            str(path),
+            f"{where}invalid YAML ({exc.problem}); check indentation and quote text containing ': '",
         ) from exc
     except yaml.YAMLError as exc:
         raise SeriesFileError(str(path), f"invalid YAML: {exc}") from exc

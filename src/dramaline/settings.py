@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Seconds to wait for one LLM reply.")
     llm_http_retries: int = Field(
-        default=4, ge=0, le=10, description="Retries, with exponential backoff, on HTTP 429/5xx and network errors."
+        default=4,
+        ge=0,
+        le=10,
+        description="Retries, with exponential backoff, on HTTP 429/5xx and network errors.",
     )
     llm_output_attempts: int = Field(
         default=3, ge=1, le=10, description="Attempts per step when the model's JSON fails validation."

@@ -29,9 +29,7 @@ def episode_problems(episode: Episode, *, wpm: int = 150) -> list[str]:
     if beats[-1] is not BeatType.CLIFFHANGER:
         problems.append(f"{where}: the last scene's beat is {beats[-1].value!r}; it must be 'cliffhanger'")
     if not any(b.is_reversal for b in beats):
-        problems.append(
-            f"{where}: no reversal; add a scene with beat face_slap, reveal, betrayal or rescue"
-        )
+        problems.append(f"{where}: no reversal; add a scene with beat face_slap, reveal, betrayal or rescue")
     low, high = word_range(wpm)
     words = episode.word_count
     if not low <= words <= high:

@@ -34,7 +34,7 @@ def test_new_writes_a_series_and_prints_where(folder: Path, capsys: pytest.Captu
 
 
 def test_new_defaults_to_a_folder_named_after_the_title(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "new", PREMISE, "--episodes", "1")
+    code, _, _ = run(capsys, "new", PREMISE, "--episodes", "1")
     assert code == 0
     (made,) = list(Path("series").iterdir())
     assert (made / "series.yaml").is_file()
@@ -59,7 +59,7 @@ def test_bad_requests_fail_cleanly_and_write_nothing(
 
 
 def test_unknown_archetype_lists_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "new", PREMISE, "--archetype", "space_opera", "--out", "x")
+    code, _, err = run(capsys, "new", PREMISE, "--archetype", "space_opera", "--out", "x")
     assert code == 2
     assert "space_opera" in err and "hidden_heir" in err and "palace_intrigue" in err
     assert not Path("x").exists()
@@ -84,9 +84,7 @@ def test_show_and_show_episode(folder: Path, capsys: pytest.CaptureFixture[str])
     assert code == 1 and "episodes 1-3" in err
 
 
-def test_check_passes_a_written_series_and_flags_a_broken_one(
-    folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_passes_a_written_series_and_flags_a_broken_one(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "check", str(folder))[0] == 0
     path = episode_path(folder, 2)
     path.write_text(path.read_text().replace("beat: hook", "beat: romance", 1))
@@ -120,7 +118,7 @@ def test_export_fountain_then_import_round_trips(folder: Path, capsys: pytest.Ca
 
 
 def test_export_markdown_default_path(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "export", str(folder), "--format", "markdown", "--episode", "2")
+    code, _, _ = run(capsys, "export", str(folder), "--format", "markdown", "--episode", "2")
     assert code == 0
     (book,) = list((folder / "exports").glob("*.md"))
     assert load_series(folder).episode(2).title in book.read_text()

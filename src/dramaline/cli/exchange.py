@@ -64,9 +64,7 @@ def import_(
     before = open_series(into)
     after = from_fountain(text, before, source=str(file))
     changed = [
-        e.number
-        for e in after.episodes
-        if e.number > len(before.episodes) or e != before.episodes[e.number - 1]
+        e.number for e in after.episodes if e.number > len(before.episodes) or e != before.episodes[e.number - 1]
     ]
     save_series(after, into)
     what = ", ".join(str(n) for n in changed) if changed else "none (no differences)"

@@ -67,7 +67,13 @@ def _overview(series: Series) -> None:
     eps = Table("#", "title", "beats", "sec", "cliffhanger", title="Episodes", title_justify="left")
     for e in series.episodes:
         seconds = e.spoken_duration_frames(fps=series.fps) // series.fps
-        eps.add_row(str(e.number), Text(e.title), " › ".join(b.value for b in e.beats), str(seconds), Text(e.cliffhanger))
+        eps.add_row(
+            str(e.number),
+            Text(e.title),
+            " › ".join(b.value for b in e.beats),
+            str(seconds),
+            Text(e.cliffhanger),
+        )
     console.print(eps)
 
 

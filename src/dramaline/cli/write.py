@@ -30,9 +30,7 @@ def new(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed; the same seed writes the same series.")] = 0,
     writer: Annotated[WriterKind, typer.Option(help="embedded (offline rules) or llm.")] = WriterKind.EMBEDDED,
-    out: Annotated[
-        Path | None, typer.Option(help="Series folder to create (default: series/<title>).")
-    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Series folder to create (default: series/<title>).")] = None,
 ) -> None:
     """Write a new series (bible and episode scripts) from a premise."""
     try:

@@ -55,21 +55,12 @@ class LLMWriter:
 
     id = "llm"
 
-    def __init__(self, chat: ChatModel, *, output_attempts: int = 3, words_per_minute: int = 150) -> None:
-        if output_attempts < 1:
-            raise ValueError(f"output_attempts is {output_attempts}; it must be at least 1")
+    def __init__(self, chat: ChatModel, *, settings: Settings | None = None) -> None:
+        # model_construct gives the declared defaults without reading the environment.
+        config = settings if settings is not None else Settings.model_construct()
         self.chat = chat
-        self.output_attempts = output_attempts
-        self.words_per_minute = words_per_minute
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, chat: ChatModel) -> LLMWriter:
-        """Return a writer over `chat` with the attempts and reading speed from `settings`."""
-        return cls(
-            chat,
-            output_attempts=settings.llm_output_attempts,
-            words_per_minute=settings.words_per_minute,
-        )
+        self.output_attempts = config.llm_output_attempts
+        self.words_per_minute = config.words_per_minute
 
     def write(self, request: WriteRequest, *, progress: ProgressFn | None = None) -> Series:
         """Return the series the model writes for `request`, validated end to end."""

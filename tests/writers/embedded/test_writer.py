@@ -13,16 +13,14 @@ from dramaline.model import NARRATOR, Archetype, BeatType, Role, Series, WriteRe
 from dramaline.shape import episode_problems, series_problems
 from dramaline.writers.embedded.writer import EmbeddedWriter, choose_archetype, schedule_threads
 
-HEIR_PREMISE = (
-    "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
-)
+HEIR_PREMISE = "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
 PREMISES = {
     Archetype.HIDDEN_HEIR: HEIR_PREMISE,
     Archetype.REBIRTH_REVENGE: "Killed by her husband and her best friend, she wakes up reborn five years earlier",
     Archetype.CONTRACT_MARRIAGE: "A broke nurse signs a one-year marriage contract with a cold CEO",
     Archetype.SUBSTITUTE_BRIDE: "Forced to marry in her sister's place, a substitute bride meets the groom",
     Archetype.DIVORCED_WIFE_COMEBACK: "After the divorce, the wife her in-laws despised returns as a famous designer",
-    Archetype.WRONGLY_ACCUSED_RETURNS: "Framed for a crime and sent to prison, he returns years later to clear his name",
+    Archetype.WRONGLY_ACCUSED_RETURNS: "Framed for a crime and sent to prison, he returns to clear his name",
     Archetype.FATED_MATE: "A wolfless omega is rejected by the alpha who is her fated mate",
     Archetype.PALACE_INTRIGUE: "A framed concubine in the imperial palace outwits the empress dowager",
 }

@@ -90,11 +90,11 @@ class NameRef:
         return _PRONOUNS[self.gender][2]
 
     @property
-    def He(self) -> str:  # noqa: N802 - placeholder names mirror the capitalised word
+    def He(self) -> str:
         return self.he.capitalize()
 
     @property
-    def His(self) -> str:  # noqa: N802
+    def His(self) -> str:
         return self.his.capitalize()
 
     @property
@@ -119,7 +119,7 @@ class Casting:
 def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Casting:
     """Draw every character, location and filler of a series from `spec`."""
     pool = spec.names or default_names()
-    words = set(re.findall(r"[a-z]+", premise.lower()))
+    words = re.findall(r"[a-z]+", premise.lower())
     genders = {key: _gender(role, words, rng) for key, role in spec.roles.items()}
     names = _draw_names(spec, genders, pool.female, pool.male, pool.surnames, rng)
     fillers = {key: rng.choice(values) for key, values in sorted(spec.fillers.items())}
@@ -176,23 +176,27 @@ def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Castin
     return Casting(characters=characters, names=names, locations=locations, fillers=fillers)
 
 
-def _gender(role: RoleSpec, premise_words: set[str], rng: random.Random) -> Gender:
+_MALE_WORDS = frozenset({"he", "his", "him", "himself", "man", "boy", "king", "prince", "son", "groom"})
+_FEMALE_WORDS = frozenset({"she", "her", "hers", "herself", "woman", "girl", "queen", "princess", "daughter", "bride"})
+
+
+def _gender(role: RoleSpec, premise_words: list[str], rng: random.Random) -> Gender:
     if len(role.gender) == 1:
         return role.gender[0]
-    # The premise decides the lead's gender when it says so ("his ex-wife", "her husband").
+    # The premise decides the lead's gender when its pronouns say so ("his ex-wife", "she wakes").
     if role.role is Role.LEAD:
-        if premise_words & {"he", "his", "him", "man", "husband", "son", "king", "prince"}:
-            if Gender.MALE in role.gender:
-                return Gender.MALE
-        if premise_words & {"she", "her", "woman", "wife", "daughter", "queen", "princess", "girl"}:
-            if Gender.FEMALE in role.gender:
-                return Gender.FEMALE
+        male = sum(w in _MALE_WORDS for w in premise_words)
+        female = sum(w in _FEMALE_WORDS for w in premise_words)
+        if male != female:
+            wanted = Gender.MALE if male > female else Gender.FEMALE
+            if wanted in role.gender:
+                return wanted
     return rng.choice(role.gender)
 
 
-def _occupation(role: RoleSpec, premise_words: set[str], rng: random.Random) -> str:
+def _occupation(role: RoleSpec, premise_words: list[str], rng: random.Random) -> str:
     """The occupation the premise names, when the role allows it; a random one otherwise."""
-    named = [o for o in role.occupation if set(re.findall(r"[a-z]+", o.lower())) <= premise_words]
+    named = [o for o in role.occupation if set(re.findall(r"[a-z]+", o.lower())) <= set(premise_words)]
     return named[0] if named and role.role is Role.LEAD else rng.choice(role.occupation)
 
 

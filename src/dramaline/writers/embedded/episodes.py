@@ -20,22 +20,46 @@ R = TypeVar("R", bound=SceneSpec)
 
 STAGE_WEIGHTS: dict[Stage, dict[BeatType, int]] = {
     "setup": {
-        BeatType.HUMILIATION: 5, BeatType.CONFRONTATION: 2, BeatType.SCHEME: 2, BeatType.ROMANCE: 1,
-        BeatType.FLASHBACK: 2, BeatType.FACE_SLAP: 3, BeatType.REVEAL: 1, BeatType.BETRAYAL: 1,
-        BeatType.RESCUE: 1, BeatType.SACRIFICE: 0,
+        BeatType.HUMILIATION: 5,
+        BeatType.CONFRONTATION: 2,
+        BeatType.SCHEME: 2,
+        BeatType.ROMANCE: 1,
+        BeatType.FLASHBACK: 2,
+        BeatType.FACE_SLAP: 3,
+        BeatType.REVEAL: 1,
+        BeatType.BETRAYAL: 1,
+        BeatType.RESCUE: 1,
+        BeatType.SACRIFICE: 0,
     },
     "rising": {
-        BeatType.HUMILIATION: 2, BeatType.CONFRONTATION: 3, BeatType.SCHEME: 3, BeatType.ROMANCE: 3,
-        BeatType.FLASHBACK: 1, BeatType.FACE_SLAP: 4, BeatType.REVEAL: 2, BeatType.BETRAYAL: 2,
-        BeatType.RESCUE: 2, BeatType.SACRIFICE: 1,
+        BeatType.HUMILIATION: 2,
+        BeatType.CONFRONTATION: 3,
+        BeatType.SCHEME: 3,
+        BeatType.ROMANCE: 3,
+        BeatType.FLASHBACK: 1,
+        BeatType.FACE_SLAP: 4,
+        BeatType.REVEAL: 2,
+        BeatType.BETRAYAL: 2,
+        BeatType.RESCUE: 2,
+        BeatType.SACRIFICE: 1,
     },
     "crisis": {
-        BeatType.HUMILIATION: 1, BeatType.CONFRONTATION: 3, BeatType.SCHEME: 3, BeatType.ROMANCE: 2,
-        BeatType.FLASHBACK: 1, BeatType.FACE_SLAP: 3, BeatType.REVEAL: 3, BeatType.BETRAYAL: 3,
-        BeatType.RESCUE: 2, BeatType.SACRIFICE: 2,
+        BeatType.HUMILIATION: 1,
+        BeatType.CONFRONTATION: 3,
+        BeatType.SCHEME: 3,
+        BeatType.ROMANCE: 2,
+        BeatType.FLASHBACK: 1,
+        BeatType.FACE_SLAP: 3,
+        BeatType.REVEAL: 3,
+        BeatType.BETRAYAL: 3,
+        BeatType.RESCUE: 2,
+        BeatType.SACRIFICE: 2,
     },
     "finale": {
-        BeatType.CONFRONTATION: 3, BeatType.REVEAL: 2, BeatType.ROMANCE: 2, BeatType.RESCUE: 1,
+        BeatType.CONFRONTATION: 3,
+        BeatType.REVEAL: 2,
+        BeatType.ROMANCE: 2,
+        BeatType.RESCUE: 1,
         BeatType.SACRIFICE: 1,
     },
 }
@@ -87,7 +111,7 @@ class EpisodeBuilder:
 
         beats = {s.beat for s, _ in [(opening, plan.opening), *middle, *tail]}
         need_reversal = not any(b.is_reversal for b in beats)
-        low, high = word_range()
+        _, high = word_range()
         for _ in range(12):
             if not need_reversal and words() >= _TARGET_WORDS - 40:
                 break
@@ -197,7 +221,9 @@ class EpisodeBuilder:
         # The centre of the episode names it: its reversal if it has one, else another middle beat.
         middle = scenes[1:-1] or scenes
         for scene, recipe in sorted(middle, key=lambda p: not p[0].beat.is_reversal):
-            fresh = [t for t in (self._fill(t, self._place(scene)) for t in recipe.titles) if t not in self.usage.titles]
+            fresh = [
+                t for t in (self._fill(t, self._place(scene)) for t in recipe.titles) if t not in self.usage.titles
+            ]
             if fresh:
                 title = self.rng.choice(fresh)
                 self.usage.titles.add(title)

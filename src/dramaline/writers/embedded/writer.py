@@ -23,7 +23,7 @@ from dramaline.model import (
 )
 from dramaline.providers import ProgressFn
 from dramaline.writers.embedded.casting import Casting, cast_series
-from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan
+from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan, R
 from dramaline.writers.embedded.material import available_archetypes, load_archetype
 from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage, ThreadSpec
 
@@ -155,7 +155,7 @@ def schedule_threads(threads: list[ThreadSpec], total: int) -> dict[ThreadSpec, 
     return schedule
 
 
-def _one(builder: EpisodeBuilder, recipes: list[SceneSpec], stage: Stage) -> SceneSpec:
+def _one(builder: EpisodeBuilder, recipes: list[R], stage: Stage) -> R:
     fitting = [r for r in recipes if not r.stage or stage in r.stage] or recipes
     choice = builder.pick_least_used(fitting)
     assert choice is not None  # the spec guarantees at least one recipe per list

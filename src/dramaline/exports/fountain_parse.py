@@ -1,0 +1,388 @@
+"""Fountain syntax (https://fountain.io): escaping text, and lexing a file into screenplay elements.
+
+fountain.py maps these elements onto the series model and back; this module knows no episodes.
+Beyond the spec, a backslash escapes any character, including a line break, so exported text
+survives verbatim; an app shows such a backslash as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dramaline.errors import ImportFormatError
+
+TITLE_KEYS = frozenset(
+    {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "notes"}
+    | {"copyright", "revision", "format"}
+)
+_TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z ]*):(.*)$")
+_HEADING = re.compile(r"^(?:int\.?/ext|ext\.?/int|int|ext|est|i/e|e/i)[.\s]", re.IGNORECASE)
+_HEADING_PREFIX = re.compile(r"^(?:int\.?/ext|ext\.?/int|int|ext|est|i/e|e/i)\.?\s*", re.IGNORECASE)
+_SCENE_NUMBER = re.compile(r"\s*#[^#\s]+#\s*$")
+_SEPARATOR = re.compile(r"\s+[-–—]+\s+")
+_PAGE_BREAK = re.compile(r"^={3,}$")
+_CUE = re.compile(r"^(.*?)((?:\s*\([^()]*\))*)$", re.DOTALL)
+_STRUCTURAL = frozenset({"heading", "section", "synopsis", "page_break"})
+_MARKED = frozenset({"forced_action", "lyric", "centered"})
+_END_MARKS = frozenset({"the end", "end", "end of episode", "fade out", "fade to black", "cut to black"})
+
+TIME_WORDS: dict[str, str] = {
+    **dict.fromkeys(("dawn", "sunrise", "early morning", "daybreak"), "dawn"),
+    **dict.fromkeys(("day", "morning", "afternoon", "noon", "midday", "daytime", "late morning"), "day"),
+    **dict.fromkeys(("dusk", "sunset", "evening", "twilight"), "dusk"),
+    **dict.fromkeys(("night", "midnight", "late night", "nighttime"), "night"),
+    **dict.fromkeys(("continuous", "later", "moments later", "same", "same time", "cont'd"), ""),
+}
+"""Heading time words → TimeOfDay value; "" means the time of the scene before."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One line inside a dialogue block: a parenthetical or (joined) dialogue text."""
+
+    line: int
+    is_paren: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Element:
+    """A screenplay element: heading, section, synopsis, action, dialogue, transition, page_break, note.
+
+    `text` is plain text (escapes resolved, emphasis removed), except for notes, which keep
+    their raw text for read_note(). Dialogue keeps the cue's name in `text`.
+    """
+
+    kind: str
+    line: int
+    text: str = ""
+    level: int = 0
+    extensions: str = ""
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True)
+class Script:
+    """A lexed Fountain file: its title page (key → line, value) and its elements in order."""
+
+    title_page: dict[str, tuple[int, str]] = field(default_factory=dict)
+    elements: tuple[Element, ...] = ()
+
+
+def escape(text: str) -> str:
+    """Fountain source for `text`: emphasis markers, backslashes, note openers and line breaks escaped."""
+    out: list[str] = []
+    for k, c in enumerate(text):
+        if c in "\\*_" or (c == "[" and text[k + 1 : k + 2] == "["):
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\\n")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def escape_note(text: str) -> str:
+    """Source for a value inside a `[[key: value; ...]]` note."""
+    return "".join("\\" + c if c in "\\;]\n" else c for c in text)
+
+
+def plain(raw: str) -> str:
+    """The text of a Fountain fragment: escapes resolved, paired `*`/`_` emphasis markers removed."""
+    chars: list[str] = []
+    marks: list[bool] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw):
+            chars.append(raw[i + 1])
+            marks.append(False)
+            i += 2
+        else:
+            chars.append(raw[i])
+            marks.append(raw[i] in "*_")
+            i += 1
+    dropped = _emphasis(chars, marks)
+    return "".join(c for k, c in enumerate(chars) if k not in dropped)
+
+
+def _emphasis(chars: list[str], marks: list[bool]) -> set[int]:
+    # Runs of one marker character pair with a later run of the same length; as in Fountain,
+    # an opener is not followed by a space and a closer is not preceded by one. Unpaired stay.
+    runs: list[tuple[int, int]] = []
+    k = 0
+    while k < len(chars):
+        if marks[k]:
+            j = k
+            while j < len(chars) and marks[j] and chars[j] == chars[k]:
+                j += 1
+            runs.append((k, j - k))
+            k = j
+        else:
+            k += 1
+    dropped: set[int] = set()
+    used: set[int] = set()
+    for a, (start, size) in enumerate(runs):
+        if a in used or start + size >= len(chars) or chars[start + size].isspace():
+            continue
+        for b in range(a + 1, len(runs)):
+            end, end_size = runs[b]
+            if b not in used and end_size == size and chars[end] == chars[start]:
+                if not chars[end - 1].isspace() and end > start + size:
+                    used.update((a, b))
+                    dropped.update(range(start, start + size), range(end, end + size))
+                    break
+    return dropped
+
+
+def read_note(raw: str) -> list[tuple[str, str]] | None:
+    """A note's `key: value; ...` fields (keys lower case), or None when it is free text."""
+    fields: list[tuple[str, str]] = []
+    for part in _split_unescaped(raw, ";"):
+        key, colon, value = part.partition(":")
+        if not colon or not re.fullmatch(r"\s*[A-Za-z][A-Za-z _-]*\s*", key):
+            return None
+        fields.append((key.strip().lower(), _unescape_note(value).strip()))
+    return fields
+
+
+def _split_unescaped(raw: str, sep: str) -> list[str]:
+    parts, start, i = [], 0, 0
+    while i < len(raw):
+        if raw[i] == "\\":
+            i += 2
+            continue
+        if raw[i] == sep:
+            parts.append(raw[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, raw[start:]]
+
+
+def _unescape_note(raw: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw):
+            out.append(raw[i + 1])
+            i += 2
+        elif raw[i] == "\n":  # an app wrapped the note: the break is not part of the value
+            while out and out[-1] in " \t":
+                out.pop()
+            out.append(" ")
+            i += 1
+            while i < len(raw) and raw[i] in " \t":
+                i += 1
+        else:
+            out.append(raw[i])
+            i += 1
+    return "".join(out)
+
+
+def split_heading(text: str) -> tuple[str, str]:
+    """(place, time words) of a plain scene heading; time is "" when the heading names none."""
+    body = _HEADING_PREFIX.sub("", _SCENE_NUMBER.sub("", text).strip(), count=1).strip()
+    parts = _SEPARATOR.split(body)
+    continuous = False
+    while len(parts) > 1 and time_word(parts[-1]) == "":
+        parts.pop()
+        continuous = True
+    if len(parts) > 1 and time_word(parts[-1]):
+        return " - ".join(parts[:-1]), parts[-1]
+    return " - ".join(parts), "CONTINUOUS" if continuous else ""
+
+
+def time_word(words: str) -> str | None:
+    """The TimeOfDay value of heading time words, "" for a continuation, None when unknown."""
+    key = " ".join(re.sub(r"\([^)]*\)|[.!,]", " ", words).casefold().split())
+    return TIME_WORDS.get(key)
+
+
+def split_cue(cue: str) -> tuple[str, str]:
+    """(name, extensions) of a plain character cue without `@` and `^`: ("AVA", "(V.O.)")."""
+    match = _CUE.match(cue.strip())
+    assert match is not None  # the pattern matches every string
+    return match[1].strip().removesuffix(":").rstrip(), " ".join(match[2].split())
+
+
+def classify(line: str, next_is_text: bool) -> str:
+    """The element kind a stripped source line starts; `next_is_text` says a non-blank line follows."""
+    if line.startswith("!"):
+        return "forced_action"
+    if line.startswith("@"):
+        return "character" if next_is_text and len(line) > 1 else "action"
+    if line.startswith("~"):
+        return "lyric"
+    if _PAGE_BREAK.match(line):
+        return "page_break"
+    if line.startswith("#"):
+        return "section"
+    if line.startswith("="):
+        return "synopsis"
+    if (line.startswith(".") and line[1:2].isalnum()) or _HEADING.match(line):
+        return "heading"
+    if line.startswith(">"):
+        return "centered" if line.endswith("<") and len(line) > 1 else "transition"
+    if _is_upper(line) and (line.endswith("TO:") or (line.endswith(":") and not next_is_text)):
+        return "transition"
+    if not next_is_text and " ".join(re.sub(r"[.!:]", " ", plain(line)).casefold().split()) in _END_MARKS:
+        return "transition"
+    if next_is_text and _is_upper(split_cue(plain(line.rstrip("^").rstrip()))[0]):
+        return "character"
+    return "action"
+
+
+def _is_upper(text: str) -> bool:
+    return any(c.isupper() for c in text) and not any(c.islower() for c in text)
+
+
+def lex(text: str, source: str) -> Script:
+    """Lex a Fountain file into its title page and elements; ImportFormatError on broken syntax."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    lines, notes = _scan(text, source)
+    if not any(raw.strip() for _, raw in lines) and not notes:
+        raise ImportFormatError(
+            f"{source}:1: the file is empty; a script needs at least a '# Episode N: Title' section, "
+            "a scene heading such as 'INT. OFFICE - DAY' and a line of dialogue"
+        )
+    title_page, start = _title_page(lines)
+    elements = _elements(lines[start:])
+    elements += [Element("note", line, raw) for line, raw in notes]
+    elements.sort(key=lambda e: (e.line, e.kind == "note"))
+    return Script(title_page, tuple(elements))
+
+
+def _scan(text: str, source: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    # Splits into logical lines (an escaped break continues a line), cuts out /* boneyard */
+    # and pulls out [[notes]]; a line left empty by a cut disappears, so blocks stay joined.
+    lines: list[tuple[int, str]] = []
+    notes: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = lineno = 1
+    cut = False
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            buf.append(text[i : i + 2])
+            lineno += text[i + 1] == "\n"
+            i += 2
+        elif text.startswith("/*", i) or text.startswith("[[", i):
+            is_note = text[i] == "["
+            end = _note_end(text, i + 2) if is_note else text.find("*/", i + 2)
+            if end < 0:
+                what, close = ("note '[['", "']]'") if is_note else ("boneyard '/*'", "'*/'")
+                raise ImportFormatError(f"{source}:{lineno}: {what} is never closed; add {close} where it ends")
+            if is_note:
+                notes.append((lineno, text[i + 2 : end]))
+            lineno += text.count("\n", i, end)
+            i, cut = end + 2, True
+        elif text[i] == "\n":
+            if not (cut and not "".join(buf).strip()):
+                lines.append((start, "".join(buf)))
+            buf, cut = [], False
+            lineno += 1
+            start = lineno
+            i += 1
+        else:
+            buf.append(text[i])
+            i += 1
+    if not (cut and not "".join(buf).strip()):
+        lines.append((start, "".join(buf)))
+    return lines, notes
+
+
+def _note_end(text: str, i: int) -> int:
+    while i < len(text) - 1:
+        if text[i] == "\\":
+            i += 2
+        elif text.startswith("]]", i):
+            return i
+        else:
+            i += 1
+    return -1
+
+
+def _title_page(lines: list[tuple[int, str]]) -> tuple[dict[str, tuple[int, str]], int]:
+    i = 0
+    while i < len(lines) and not lines[i][1].strip():
+        i += 1
+    first = _TITLE_KEY.match(lines[i][1]) if i < len(lines) else None
+    if first is None or first[1].strip().lower() not in TITLE_KEYS:
+        return {}, 0
+    page: dict[str, tuple[int, list[str]]] = {}
+    key = ""
+    while i < len(lines) and lines[i][1].strip():
+        line, raw = lines[i]
+        match = _TITLE_KEY.match(raw)
+        if match and not raw[:1].isspace():
+            key = match[1].strip().lower()
+            page[key] = (line, [match[2].strip()] if match[2].strip() else [])
+        elif key:
+            page[key][1].append(raw.strip())
+        i += 1
+    return {k: (line, "\n".join(values)) for k, (line, values) in page.items()}, i
+
+
+def _elements(lines: list[tuple[int, str]]) -> list[Element]:
+    out: list[Element] = []
+    i = 0
+    while i < len(lines):
+        line, raw = lines[i]
+        text = raw.strip()
+        if not text:
+            i += 1
+            continue
+        kind = classify(text, i + 1 < len(lines) and bool(lines[i + 1][1].strip()))
+        if kind == "character":
+            element, i = _dialogue(lines, i)
+            out.append(element)
+            continue
+        i += 1
+        if kind == "section":
+            level = len(text) - len(text.lstrip("#"))
+            out.append(Element(kind, line, plain(text[level:]).strip(), level=level))
+        elif kind in ("synopsis", "heading"):
+            out.append(Element(kind, line, plain(text[1:] if text[0] in "=." else text).strip()))
+        elif kind in ("transition", "page_break"):
+            out.append(Element(kind, line, plain(text).strip()))
+        else:
+            body = [_action_line(text, kind)]
+            while i < len(lines) and lines[i][1].strip():
+                following = lines[i][1].strip()
+                more = classify(following, i + 1 < len(lines) and bool(lines[i + 1][1].strip()))
+                if more in _STRUCTURAL:
+                    break
+                body.append(_action_line(following, more) if more in _MARKED else lines[i][1].rstrip())
+                i += 1
+            out.append(Element("action", line, plain("\n".join(body)).strip()))
+    return out
+
+
+def _action_line(text: str, kind: str) -> str:
+    if kind in ("forced_action", "lyric"):
+        return text[1:]
+    if kind == "centered":
+        return text[1:-1].strip()
+    return text
+
+
+def _dialogue(lines: list[tuple[int, str]], i: int) -> tuple[Element, int]:
+    line, raw = lines[i]
+    cue = raw.strip().removeprefix("@").rstrip()
+    name, extensions = split_cue(plain(cue.removesuffix("^").rstrip()))
+    parts: list[Part] = []
+    j = i + 1
+    while j < len(lines):
+        at, text = lines[j][0], lines[j][1].strip()
+        if not text:
+            # Two spaces on a line keep a dialogue block going across an intended blank line.
+            if lines[j][1].startswith("  ") and j + 1 < len(lines) and lines[j + 1][1].strip():
+                j += 1
+                continue
+            break
+        if text.startswith("(") and text.endswith(")"):
+            parts.append(Part(at, True, plain(text[1:-1]).strip()))
+        else:
+            parts.append(Part(at, False, plain(text.removeprefix("~")).strip()))
+        j += 1
+    return Element("dialogue", line, name, extensions=extensions, parts=tuple(parts)), j
