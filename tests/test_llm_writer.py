@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.protocol_server import ProtocolServer, RecordedRequest, Reply, content_reply, error_reply
 
 from dramaline import shape
 from dramaline.errors import ProviderError, WriterOutputError
-from dramaline.model import Archetype, BeatType, WriteRequest, WriterKind
+from dramaline.model import Archetype, BeatType, Frozen, WriteRequest, WriterKind
+from dramaline.providers import ChatMessage
 from dramaline.providers.fake import FakeChatModel
 from dramaline.providers.openai_chat import OpenAIChatModel
 from dramaline.settings import Settings
@@ -25,6 +25,7 @@ from dramaline.writers.llm_prompts import (
     EpisodeScenes,
     OutlineChunk,
 )
+from tests.protocol_server import Handler, ProtocolServer, RecordedRequest, Reply, content_reply, error_reply
 
 PREMISE = "A cleaner humiliated at a gala is the secret heir of the company that employs her."
 
@@ -162,8 +163,17 @@ def scenes_of(template: int) -> list[dict[str, Any]]:
         if row.startswith("# "):
             head, purpose = row[2:].split(" | ")
             sid, location, time_of_day, beat, characters = head.split()
-            scenes.append({"id": sid, "location": location, "time_of_day": time_of_day, "beat": beat,
-                           "characters": characters.split(","), "purpose": purpose, "lines": []})
+            scenes.append(
+                {
+                    "id": sid,
+                    "location": location,
+                    "time_of_day": time_of_day,
+                    "beat": beat,
+                    "characters": characters.split(","),
+                    "purpose": purpose,
+                    "lines": [],
+                }
+            )
         else:
             who, text = row.split(": ", 1)
             speaker, emotion = who.split("/")
@@ -241,7 +251,11 @@ def test_writes_a_three_episode_series_through_the_server(server):
 
     names = [r.schema_name for r in server.requests]
     assert names == [BIBLE_SCHEMA, OUTLINES_SCHEMA, SCENES_SCHEMA, SCENES_SCHEMA, SCENES_SCHEMA]
-    schemas = {BIBLE_SCHEMA: BibleDraft, OUTLINES_SCHEMA: OutlineChunk, SCENES_SCHEMA: EpisodeScenes}
+    schemas: dict[str | None, type[Frozen]] = {
+        BIBLE_SCHEMA: BibleDraft,
+        OUTLINES_SCHEMA: OutlineChunk,
+        SCENES_SCHEMA: EpisodeScenes,
+    }
     for r in server.requests:
         assert r.path == "/v1/chat/completions"
         assert r.body["model"] == "story-model"
@@ -294,7 +308,7 @@ def test_an_episode_breaking_the_rules_gets_the_exact_problems_back(server):
     assert re.search(r"episode 2: \d+ spoken words .* it needs 150–300 words", feedback)
 
 
-def broken_once(good, schema_name: str, marker: str, bad_content: str):
+def broken_once(good: Handler, schema_name: str, marker: str, bad_content: str) -> Handler:
     """A handler that answers the first matching request with `bad_content`, then like `good`."""
     used: list[bool] = []
 
@@ -379,8 +393,8 @@ def test_a_long_series_is_outlined_in_chunks_with_only_recent_context():
 def test_the_fake_chat_model_records_requests_and_says_when_it_runs_dry():
     fake = FakeChatModel()
     fake.enqueue("{}")
-    messages = [{"role": "user", "content": "hi"}]
-    assert fake.complete_json(messages, schema={"type": "object"}, schema_name="s") == "{}"  # type: ignore[list-item]
+    messages: list[ChatMessage] = [{"role": "user", "content": "hi"}]
+    assert fake.complete_json(messages, schema={"type": "object"}, schema_name="s") == "{}"
     messages[0]["content"] = "changed"
     assert fake.requests[0].messages == [{"role": "user", "content": "hi"}]
     with pytest.raises(ProviderError, match="no reply queued for request 2"):

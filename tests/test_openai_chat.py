@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
-from tests.protocol_server import ProtocolServer, Reply, content_reply, error_reply
 
 from dramaline.errors import ProviderError, ProviderTimeout
 from dramaline.providers import ChatMessage
 from dramaline.providers.openai_chat import OpenAIChatModel
 from dramaline.settings import Settings
+from tests.protocol_server import ProtocolServer, Reply, content_reply, error_reply
 
 MESSAGES: list[ChatMessage] = [
     {"role": "system", "content": "You write JSON."},

@@ -10,8 +10,6 @@ import typer
 
 from dramaline.cli.common import console, open_series
 from dramaline.errors import InvalidInputError
-from dramaline.exports.fountain import from_fountain, to_fountain
-from dramaline.exports.markdown import to_markdown
 from dramaline.series_folder import save_series, write_text_atomic
 
 
@@ -37,6 +35,9 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
     """Export a series (or some episodes) as a Fountain screenplay or a Markdown script book."""
+    from dramaline.exports.fountain import to_fountain
+    from dramaline.exports.markdown import to_markdown
+
     series = open_series(folder)
     numbers = sorted(set(episode)) if episode else None
     for n in numbers or []:
@@ -61,6 +62,8 @@ def import_(
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInputError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8 and retry") from exc
+    from dramaline.exports.fountain import from_fountain
+
     before = open_series(into)
     after = from_fountain(text, before, source=str(file))
     changed = [

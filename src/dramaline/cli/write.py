@@ -39,7 +39,7 @@ def new(
         raise invalid_options(exc, {"premise": "PREMISE", "episodes": "--episodes"}) from exc
     if out is not None:
         _require_free(out)
-    chosen = make_writer(writer, settings())
+    chosen = make_writer(writer, settings(), seed=seed)
     with Progress(
         TextColumn("[bold]writing[/] {task.description}"),
         BarColumn(),
@@ -64,13 +64,13 @@ def new(
     )
 
 
-def make_writer(kind: WriterKind, config: Settings) -> Writer:
-    """The writer named on the command line, configured from the settings."""
+def make_writer(kind: WriterKind, config: Settings, *, seed: int) -> Writer:
+    """The writer named on the command line, configured from the settings (the seed reaches the model)."""
     if kind is WriterKind.LLM:
         from dramaline.providers.openai_chat import OpenAIChatModel
         from dramaline.writers.llm import LLMWriter
 
-        return LLMWriter(OpenAIChatModel.from_settings(config), settings=config)
+        return LLMWriter(OpenAIChatModel.from_settings(config, seed=seed), settings=config)
     from dramaline.writers.embedded.writer import EmbeddedWriter
 
     return EmbeddedWriter()

@@ -16,11 +16,11 @@ TITLE_KEYS = frozenset(
     {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "notes"}
     | {"copyright", "revision", "format"}
 )
-_TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z ]*):(.*)$")
+_TITLE_KEY = re.compile(r"^([A-Za-z][A-Za-z ]*):(.*)$", re.DOTALL)
 _HEADING = re.compile(r"^(?:int\.?/ext|ext\.?/int|int|ext|est|i/e|e/i)[.\s]", re.IGNORECASE)
 _HEADING_PREFIX = re.compile(r"^(?:int\.?/ext|ext\.?/int|int|ext|est|i/e|e/i)\.?\s*", re.IGNORECASE)
 _SCENE_NUMBER = re.compile(r"\s*#[^#\s]+#\s*$")
-_SEPARATOR = re.compile(r"\s+[-–—]+\s+")
+_LAST_PART = re.compile(r"^(.*)\s+[-–—]+\s+(.*)$", re.DOTALL)
 _PAGE_BREAK = re.compile(r"^={3,}$")
 _CUE = re.compile(r"^(.*?)((?:\s*\([^()]*\))*)$", re.DOTALL)
 _STRUCTURAL = frozenset({"heading", "section", "synopsis", "page_break"})
@@ -181,15 +181,14 @@ def _unescape_note(raw: str) -> str:
 
 def split_heading(text: str) -> tuple[str, str]:
     """(place, time words) of a plain scene heading; time is "" when the heading names none."""
-    body = _HEADING_PREFIX.sub("", _SCENE_NUMBER.sub("", text).strip(), count=1).strip()
-    parts = _SEPARATOR.split(body)
+    place = _HEADING_PREFIX.sub("", _SCENE_NUMBER.sub("", text).strip(), count=1).strip()
     continuous = False
-    while len(parts) > 1 and time_word(parts[-1]) == "":
-        parts.pop()
+    while (match := _LAST_PART.match(place)) and (when := time_word(match[2])) is not None:
+        place = match[1]
+        if when:
+            return place, match[2]
         continuous = True
-    if len(parts) > 1 and time_word(parts[-1]):
-        return " - ".join(parts[:-1]), parts[-1]
-    return " - ".join(parts), "CONTINUOUS" if continuous else ""
+    return place, "CONTINUOUS" if continuous else ""
 
 
 def time_word(words: str) -> str | None:
@@ -203,6 +202,11 @@ def split_cue(cue: str) -> tuple[str, str]:
     match = _CUE.match(cue.strip())
     assert match is not None  # the pattern matches every string
     return match[1].strip().removesuffix(":").rstrip(), " ".join(match[2].split())
+
+
+def read_cue(line: str) -> tuple[str, str]:
+    """(name, extensions) of a character cue source line: `@AVA COLE (V.O.) ^` → ("AVA COLE", "(V.O.)")."""
+    return split_cue(plain(line.strip().removeprefix("@").rstrip().removesuffix("^").rstrip()))
 
 
 def classify(line: str, next_is_text: bool) -> str:
@@ -227,7 +231,7 @@ def classify(line: str, next_is_text: bool) -> str:
         return "transition"
     if not next_is_text and " ".join(re.sub(r"[.!:]", " ", plain(line)).casefold().split()) in _END_MARKS:
         return "transition"
-    if next_is_text and _is_upper(split_cue(plain(line.rstrip("^").rstrip()))[0]):
+    if next_is_text and _is_upper(read_cue(line)[0]):
         return "character"
     return "action"
 
@@ -368,8 +372,7 @@ def _action_line(text: str, kind: str) -> str:
 
 def _dialogue(lines: list[tuple[int, str]], i: int) -> tuple[Element, int]:
     line, raw = lines[i]
-    cue = raw.strip().removeprefix("@").rstrip()
-    name, extensions = split_cue(plain(cue.removesuffix("^").rstrip()))
+    name, extensions = read_cue(raw)
     parts: list[Part] = []
     j = i + 1
     while j < len(lines):

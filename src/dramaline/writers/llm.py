@@ -78,9 +78,7 @@ class LLMWriter:
         words = shape.word_range(self.words_per_minute)
         system: ChatMessage = {
             "role": "system",
-            "content": prompts.system_prompt(
-                language=request.language, word_range=words, wpm=self.words_per_minute
-            ),
+            "content": prompts.system_prompt(language=request.language, word_range=words, wpm=self.words_per_minute),
         }
 
         draft = self._ask(
@@ -162,9 +160,10 @@ class LLMWriter:
                 errors = exc.errors
             errors = errors[:MAX_FEEDBACK_ERRORS]
             messages = [*messages, {"role": "assistant", "content": text}, prompts.retry_message(errors)]
+        shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
         raise WriterOutputError(
             f"the model's reply for {step} failed validation on all {self.output_attempts} attempts; "
-            f"last errors: {'; '.join(errors)}. Try a larger model (DRAMALINE_LLM_MODEL) or allow more "
+            f"last errors: {shown}. Try a larger model (DRAMALINE_LLM_MODEL) or allow more "
             "attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
             provider_id=self.chat.fingerprint,
         )
@@ -238,8 +237,7 @@ def _reference_problems(episode: Episode, draft: BibleDraft) -> list[str]:
         where = f"scenes[{i}] ({scene.id!r})"
         if scene.location not in locations:
             problems.append(
-                f"{where} is set in unknown location {scene.location!r}; use one of: "
-                f"{', '.join(sorted(locations))}"
+                f"{where} is set in unknown location {scene.location!r}; use one of: {', '.join(sorted(locations))}"
             )
         for cid in scene.characters:
             if cid not in characters:
@@ -260,9 +258,7 @@ def _parse_json(text: str) -> Any:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise _Invalid(
-            [f"the reply is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
-        ) from exc
+        raise _Invalid([f"the reply is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from exc
     if not isinstance(data, dict):
         raise _Invalid([f"the reply is a JSON {type(data).__name__}; it must be a JSON object"])
     return data

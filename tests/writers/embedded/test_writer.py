@@ -110,7 +110,7 @@ def test_the_demo_premise_writes_twenty_heir_episodes() -> None:
     series = WRITER.write(WriteRequest(premise=HEIR_PREMISE, episodes=20, seed=7))
     assert series.archetype is Archetype.HIDDEN_HEIR
     lead = next(c for c in series.bible.characters if c.role is Role.LEAD)
-    assert lead.occupation == "janitor"
+    assert "janitor" in lead.occupation
     assert lead.gender == "male"
     assert series_problems(series) == []
     assert all(lead.id in {s for scene in e.scenes for s in scene.characters} for e in series.episodes)
@@ -147,7 +147,7 @@ def test_thread_schedule_spreads_plants_and_payoffs(total: int) -> None:
     threads = load_archetype(Archetype.HIDDEN_HEIR).threads
     schedule = schedule_threads(threads, total)
     assert len(schedule) == min(len(threads), total // 2)
-    slots = [e for plant, payoff in schedule.values() for e in (plant, payoff) if e != total]
+    slots = [e for _, plant, payoff in schedule for e in (plant, payoff) if e != total]
     assert len(slots) == len(set(slots)), "two thread scenes in one non-final episode"
-    for plant, payoff in schedule.values():
+    for _, plant, payoff in schedule:
         assert 1 <= plant < payoff <= total

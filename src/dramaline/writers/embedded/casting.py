@@ -195,9 +195,14 @@ def _gender(role: RoleSpec, premise_words: list[str], rng: random.Random) -> Gen
 
 
 def _occupation(role: RoleSpec, premise_words: list[str], rng: random.Random) -> str:
-    """The occupation the premise names, when the role allows it; a random one otherwise."""
-    named = [o for o in role.occupation if set(re.findall(r"[a-z]+", o.lower())) <= set(premise_words)]
-    return named[0] if named and role.role is Role.LEAD else rng.choice(role.occupation)
+    """The lead's occupation the premise names ("a janitor ..."), when the role has one; else a random one."""
+    if role.role is Role.LEAD:
+        named = [
+            o for o in role.occupation if set(re.findall(r"[a-z]+", o.lower().split(" at ")[0])) & set(premise_words)
+        ]
+        if named:
+            return rng.choice(named)
+    return rng.choice(role.occupation)
 
 
 def _draw_names(

@@ -17,10 +17,13 @@ from dramaline.errors import SeriesFileError
 from dramaline.model import Archetype
 from dramaline.writers.embedded.spec import ArchetypeSpec, NamePool
 
+# libyaml's loader is several times faster than the pure-Python one; both are "safe".
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _read_yaml(path: str, text: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise SeriesFileError(path, f"is not valid YAML: {exc}") from exc
 

@@ -64,7 +64,7 @@ class EmbeddedWriter:
                 planted_in=plant,
                 paid_off_in=payoff,
             )
-            for t, (plant, payoff) in schedule.items()
+            for t, plant, payoff in schedule
         )
         return Series(
             title=rng.choice(spec.titles).format(**context, place=""),
@@ -84,7 +84,7 @@ class EmbeddedWriter:
         self,
         spec: ArchetypeSpec,
         builder: EpisodeBuilder,
-        schedule: dict[ThreadSpec, tuple[int, int]],
+        schedule: list[tuple[ThreadSpec, int, int]],
         number: int,
         total: int,
         previous_cliff: CliffhangerSpec | None,
@@ -92,7 +92,7 @@ class EmbeddedWriter:
         stage = episode_stage(number, total)
         opening = previous_cliff.next_hook if previous_cliff else _one(builder, spec.scenes.hook, stage)
         required: list[tuple[SceneSpec, BeatType]] = []
-        for thread, (plant, payoff) in schedule.items():
+        for thread, plant, payoff in schedule:
             if plant == number:
                 required.append((thread.plant, BeatType.FLASHBACK))
             if payoff == number:
@@ -139,19 +139,18 @@ def episode_stage(number: int, total: int) -> Stage:
     return "setup" if fraction < 0.25 else "rising" if fraction < 0.6 else "crisis"
 
 
-def schedule_threads(threads: list[ThreadSpec], total: int) -> dict[ThreadSpec, tuple[int, int]]:
+def schedule_threads(threads: list[ThreadSpec], total: int) -> list[tuple[ThreadSpec, int, int]]:
     """Plant and pay-off episodes per thread: plants early, payoffs later, the first paid off last.
 
     Every non-final episode carries at most one thread scene, so episodes keep their length.
     """
     count = min(len(threads), total // 2)
     if count == 0:
-        return {}
+        return []
     slots_needed = 2 * count - 1
     slots = [1 + (j * (total - 1)) // slots_needed for j in range(slots_needed)]
-    schedule = {threads[0]: (slots[0], total)}
-    for k in range(1, count):
-        schedule[threads[k]] = (slots[k], slots[count - 1 + k])
+    schedule = [(threads[0], slots[0], total)]
+    schedule += [(threads[k], slots[k], slots[count - 1 + k]) for k in range(1, count)]
     return schedule
 
 

@@ -1,0 +1,517 @@
+"""Fountain screenplays (https://fountain.io) of a series' episodes, out and back in.
+
+to_fountain writes episodes as a screenplay any app opens; from_fountain reads one back, as
+exported or as edited in Highland, Fade In, Final Draft or WriterSolo, into the series. Scene and
+episode metadata the screenplay has no place for travel in `[[key: value; ...]]` notes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from dramaline.errors import ImportFormatError, InvalidInputError
+from dramaline.exports.fountain_parse import (
+    Element,
+    Script,
+    classify,
+    escape,
+    escape_note,
+    lex,
+    read_cue,
+    read_note,
+    split_heading,
+    time_word,
+)
+from dramaline.model import (
+    MAX_EPISODES,
+    NARRATOR,
+    BeatType,
+    Bible,
+    Emotion,
+    Episode,
+    Line,
+    Location,
+    LocationKind,
+    Scene,
+    Series,
+    TimeOfDay,
+)
+
+FORMAT_VERSION = 1
+"""Version of the metadata this module writes into notes; the title page names it."""
+
+EXTERIOR_KINDS = frozenset(
+    {LocationKind.STREET, LocationKind.ROOFTOP, LocationKind.COURTYARD, LocationKind.FOREST, LocationKind.GARDEN}
+)
+NOTE_KEYS = ("scene", "beat", "location", "characters", "purpose", "cliffhanger")
+_EPISODE = re.compile(r"episode\s+(\d+)\s*(?:[:.\-–—]\s*(.*))?", re.IGNORECASE | re.DOTALL)
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def select_episodes(series: Series, episodes: Sequence[int] | None = None) -> tuple[Episode, ...]:
+    """The series' episodes with these numbers, in order (all when None); InvalidInputError if unknown."""
+    if episodes is None:
+        return series.episodes
+    numbers = sorted(set(episodes))
+    if not numbers:
+        raise InvalidInputError("no episodes chosen; pass episode numbers, or None for every episode")
+    count = len(series.episodes)
+    for number in numbers:
+        if not 1 <= number <= count:
+            which = f"numbers from 1 to {count}" if count else "none: write episodes first"
+            raise InvalidInputError(f"episode {number} is not in the series; it has {count}, choose {which}")
+    return tuple(series.episodes[n - 1] for n in numbers)
+
+
+def to_fountain(series: Series, episodes: Sequence[int] | None = None) -> str:
+    """A Fountain screenplay of the chosen episodes (all by default) that from_fountain reads back."""
+    chosen = select_episodes(series, episodes)
+    listed = ", ".join(str(e.number) for e in chosen) or "none"
+    out = [f"Title: {escape(series.title)}", "Credit: Written with dramaline", "Notes:"]
+    out += [f"    dramaline: {FORMAT_VERSION}", f"    episodes: {listed}", ""]
+    for k, episode in enumerate(chosen):
+        if k:
+            out += ["===", ""]
+        out += _episode_source(series, episode)
+    return "\n".join(out)
+
+
+def _episode_source(series: Series, episode: Episode) -> list[str]:
+    out = [f"# Episode {episode.number}: {escape(episode.title)}", "", f"= {escape(episode.summary)}", ""]
+    for scene in episode.scenes:
+        location = series.bible.location(scene.location)
+        side = "EXT." if location.kind in EXTERIOR_KINDS else "INT."
+        out += [f"{side} {escape(location.name.upper())} - {scene.time_of_day.value.upper()}", ""]
+        meta = (
+            f"scene: {scene.id}; beat: {scene.beat.value}; location: {scene.location}; "
+            f"characters: {', '.join(scene.characters)}; purpose: {escape_note(scene.purpose)}"
+        )
+        out += [f"[[{meta}]]", ""]
+        for line in scene.lines:
+            if line.action:
+                action = escape(line.action)
+                out += ["!" + action if classify(action, False) != "action" else action, ""]
+            out.append(_cue(series.bible, line.speaker))
+            if line.emotion is not Emotion.NEUTRAL or line.delivery:
+                out.append(f"({escape(_paren_text(line.emotion, line.delivery))})")
+            text = escape(line.text)
+            out += ["\\" + text if text[0] in "(~" else text, ""]
+    return [*out, f"[[cliffhanger: {escape_note(episode.cliffhanger)}]]", ""]
+
+
+def _cue(bible: Bible, speaker: str) -> str:
+    if speaker == NARRATOR:
+        return "NARRATOR (V.O.)"
+    character = bible.character(speaker)
+    # The name in capitals is the screenwriter's cue; fall back to the id where it would misread.
+    for cue in (escape(character.name.upper()), escape(character.id.upper())):
+        for candidate in (cue, "@" + cue):
+            if classify(candidate, True) == "character" and match_speaker(bible, *read_cue(candidate)) == (speaker,):
+                return candidate
+    return "@" + character.id
+
+
+def _paren_text(emotion: Emotion, delivery: str) -> str:
+    if emotion is Emotion.NEUTRAL and read_paren(delivery) == (emotion, delivery):
+        return delivery
+    return f"{emotion.value}; {delivery}" if delivery else emotion.value
+
+
+def read_paren(text: str) -> tuple[Emotion, str]:
+    """(emotion, delivery) of a parenthetical: its first word when that is an Emotion, then the rest."""
+    match = re.match(r"(\w+)(.*)", text, re.DOTALL)
+    if (
+        match
+        and match[1].casefold() in set(Emotion)
+        and (not match[2] or match[2][0].isspace() or match[2][0] in ";,:")
+    ):
+        rest = match[2].lstrip()
+        return Emotion(match[1].casefold()), (rest[1:] if rest[:1] in (";", ",", ":") else rest).strip()
+    return Emotion.NEUTRAL, text.strip()
+
+
+def match_speaker(bible: Bible, name: str, extensions: str = "") -> tuple[str, ...]:
+    """Speaker ids a cue could mean: one when it resolves, several when ambiguous, none when unknown."""
+    is_narrator = _norm(name) == NARRATOR
+    if is_narrator and "VO" in re.sub(r"[^A-Z]", "", extensions.upper()):
+        return (NARRATOR,)
+    for key in dict.fromkeys((f"{name} {extensions}".strip(), name)):
+        found = _match_name(bible, _norm(key))
+        if found:
+            return found
+    return (NARRATOR,) if is_narrator else ()
+
+
+def _match_name(bible: Bible, key: str) -> tuple[str, ...]:
+    full = tuple(c.id for c in bible.characters if _norm(c.name) == key)
+    if len(full) == 1:
+        return full
+    by_id = tuple(c.id for c in bible.characters if _norm(c.id) == key)
+    return by_id or full or tuple(c.id for c in bible.characters if _norm(c.first_name) == key)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.upper().casefold().split())
+
+
+def _place_names(location: Location) -> set[str]:
+    kind = location.kind.value
+    return {_norm(location.name), _norm(location.id), _norm(kind), _norm(kind.replace("_", " "))}
+
+
+def _place_matches(location: Location, key: str, level: int) -> bool:
+    # Strictest first: the exact name, then id or kind, then a name inside the heading or around it.
+    name = _norm(location.name)
+    if level == 0:
+        return name == key
+    if level == 1:
+        return key in _place_names(location)
+    return bool(key) and (name in key or key in name)
+
+
+def from_fountain(text: str, series: Series, *, source: str = "<fountain>") -> Series:
+    """The series with the episodes of this Fountain script replacing (or extending) its own.
+
+    Raises ImportFormatError naming `source`, the line and the fix when the script cannot be mapped.
+    """
+    script = lex(text, source)
+    reader = _Reader(series, source)
+    for element in script.elements:
+        reader.feed(element)
+    built = reader.finish()
+    if not _listed(script, source, built) and not built:
+        raise ImportFormatError(
+            f'{source}:1: the script has no "# Episode N: Title" section; add one above its first scene'
+        )
+    episodes = list(series.episodes)
+    for line, episode in sorted(built, key=lambda pair: pair[1].number):
+        if episode.number <= len(episodes):
+            episodes[episode.number - 1] = episode
+        elif episode.number == len(episodes) + 1:
+            episodes.append(episode)
+        else:
+            raise ImportFormatError(
+                f"{source}:{line}: episode {episode.number} would leave a gap: the series has {len(episodes)} "
+                f"episodes, so a new one is number {len(episodes) + 1}; renumber the section"
+            )
+    try:
+        return series.with_episodes(tuple(episodes))
+    except ValidationError as exc:
+        raise ImportFormatError(
+            f"{source}: the imported episodes do not fit the series: {_describe(exc)}; "
+            "fix the script, or the bible in series.yaml"
+        ) from None
+
+
+def _listed(script: Script, source: str, built: list[tuple[int, Episode]]) -> bool:
+    # An exported file names its episodes on the title page, so a lost section is caught.
+    line, notes = script.title_page.get("notes", (0, ""))
+    fields = dict(read_note(notes.replace("\n", ";")) or ())
+    if "dramaline" not in fields or "episodes" not in fields:
+        return False
+    words = fields["episodes"].replace(",", " ").split()
+    if not all(w.isdigit() for w in words) and words != ["none"]:
+        raise ImportFormatError(
+            f'{source}:{line}: the title page Notes say "episodes: {fields["episodes"]}"; '
+            'write episode numbers separated by commas, or "none"'
+        )
+    present = {episode.number for _, episode in built}
+    for number in sorted(int(w) for w in words if w.isdigit()):
+        if number not in present:
+            raise ImportFormatError(
+                f'{source}:{line}: the title page lists episode {number}, but there is no "# Episode '
+                f'{number}: Title" section; restore the section or remove {number} from "episodes:" in '
+                "the title page Notes"
+            )
+    return True
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+@dataclass
+class _LineDraft:
+    line: int
+    speaker: str
+    emotion: Emotion
+    delivery: str
+    text: str
+    actions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _SceneDraft:
+    line: int
+    heading: str
+    meta: dict[str, tuple[int, str]] = field(default_factory=dict)
+    synopsis: list[str] = field(default_factory=list)
+    lines: list[_LineDraft] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _EpisodeDraft:
+    line: int
+    number: int
+    title: str
+    summary: list[str] = field(default_factory=list)
+    cliffhanger: str = ""
+    scenes: list[_SceneDraft] = field(default_factory=list)
+
+
+class _Reader:
+    """Folds lexed elements into episode drafts, then builds validated episodes from them."""
+
+    def __init__(self, series: Series, source: str) -> None:
+        self.series, self.bible, self.source = series, series.bible, source
+        self.episodes: list[_EpisodeDraft] = []
+        self.scene: _SceneDraft | None = None
+
+    def fail(self, line: int, message: str) -> NoReturn:
+        raise ImportFormatError(f"{self.source}:{line}: {message}")
+
+    def feed(self, element: Element) -> None:
+        match element.kind:
+            case "section" if element.level == 1:
+                self._section(element)
+            case "synopsis" if self.scene or self.episodes:
+                (self.scene.synopsis if self.scene else self.episodes[-1].summary).append(element.text)
+            case "heading":
+                self.scene = _SceneDraft(element.line, element.text)
+                self._episode(element, f'scene heading "{element.text}"').scenes.append(self.scene)
+            case "action" if element.text:
+                self._scene(element, "action").pending.append(element.text)
+            case "dialogue":
+                self._dialogue(element)
+            case "note":
+                self._note(element)
+
+    def _episode(self, element: Element, what: str) -> _EpisodeDraft:
+        if not self.episodes:
+            self.fail(element.line, f'{what} comes before any episode section; add "# Episode 1: Title" above it')
+        return self.episodes[-1]
+
+    def _scene(self, element: Element, what: str) -> _SceneDraft:
+        if self.scene is None:
+            place = self.bible.locations[0].name.upper()
+            section = "" if self.episodes else '"# Episode 1: Title" and '
+            self.fail(
+                element.line,
+                f'{what} is outside a scene; add {section}a scene heading such as "INT. {place} - DAY" above it',
+            )
+        return self.scene
+
+    def _section(self, element: Element) -> None:
+        match = _EPISODE.fullmatch(element.text)
+        if match is None:
+            if element.text.casefold().startswith("episode"):
+                self.fail(element.line, f'"# {element.text}" is no episode section; write "# Episode 2: Title"')
+            return
+        number = int(match[1])
+        if not 1 <= number <= MAX_EPISODES:
+            self.fail(element.line, f"episode {number} is out of range; number episodes 1 to {MAX_EPISODES}")
+        for other in self.episodes:
+            if other.number == number:
+                self.fail(
+                    element.line,
+                    f"episode {number} appears twice (also at line {other.line}); renumber or delete one",
+                )
+        self.episodes.append(_EpisodeDraft(element.line, number, (match[2] or "").strip()))
+        self.scene = None
+
+    def _dialogue(self, element: Element) -> None:
+        scene = self._scene(element, f'dialogue of "{element.text}"')
+        found = match_speaker(self.bible, element.text, element.extensions)
+        if len(found) != 1:
+            names = [self.bible.character(cid).name for cid in found] or [c.name for c in self.bible.characters]
+            if not found:
+                self.fail(
+                    element.line,
+                    f'"{element.text}" is not a character of this series; add them to the bible in '
+                    f"series.yaml or use one of: {', '.join(names)}",
+                )
+            cues = [n.upper() for n in names] if len(set(names)) == len(names) else [c.upper() for c in found]
+            self.fail(element.line, f'"{element.text}" could be {" or ".join(names)}; write one of: {", ".join(cues)}')
+        segments: list[tuple[int, list[str], list[str]]] = []
+        for part in element.parts:
+            if not segments or (part.is_paren and segments[-1][2]):
+                segments.append((part.line if part.is_paren else element.line, [], []))
+            (segments[-1][1] if part.is_paren else segments[-1][2]).append(part.text)
+        for line, parens, texts in segments:
+            if not any(texts):
+                self.fail(line, f'"({"; ".join(parens)})" has no dialogue after it; put the line under it or delete it')
+            emotion, delivery = read_paren("; ".join(parens))
+            scene.lines.append(_LineDraft(line, found[0], emotion, delivery, " ".join(t for t in texts if t)))
+        scene.lines[-len(segments)].actions, scene.pending = scene.pending, []
+
+    def _note(self, element: Element) -> None:
+        fields = read_note(element.text)
+        if not fields or fields[0][0] not in NOTE_KEYS:
+            return
+        for key, value in fields:
+            if key not in NOTE_KEYS or not value:
+                problem = "has no value" if key in NOTE_KEYS else "is unknown"
+                self.fail(
+                    element.line, f'note key "{key}" {problem}; use "key: value" with keys {", ".join(NOTE_KEYS)}'
+                )
+            if key == "cliffhanger":
+                self._episode(element, "the cliffhanger note").cliffhanger = value
+                continue
+            if self.scene is None:
+                self.fail(
+                    element.line, f'the "{key}" note is not under a scene heading; move it below the scene\'s heading'
+                )
+            self._check(element.line, key, value)
+            self.scene.meta[key] = (element.line, value)
+
+    def _check(self, line: int, key: str, value: str) -> None:
+        if key == "scene" and not _SLUG.fullmatch(value):
+            self.fail(
+                line, f'scene id "{value}" is not an id; use lower-case letters, digits, "-" and "_", e.g. e01s02'
+            )
+        if key == "beat" and value not in set(BeatType):
+            self.fail(line, f'beat "{value}" is unknown; use one of: {", ".join(BeatType)}')
+        if key == "location" and value not in {loc.id for loc in self.bible.locations}:
+            known = ", ".join(loc.id for loc in self.bible.locations)
+            self.fail(line, f'location "{value}" is not in the bible; add it to series.yaml or use one of: {known}')
+        known_ids = {c.id for c in self.bible.characters}
+        for cid in (c.strip() for c in value.split(",")) if key == "characters" else ():
+            if cid not in known_ids:
+                self.fail(
+                    line,
+                    f'character "{cid}" is not in the bible; add them to series.yaml or use ids: '
+                    f"{', '.join(sorted(known_ids))}",
+                )
+
+    def finish(self) -> list[tuple[int, Episode]]:
+        """Every episode draft as a validated Episode, with the line of its section."""
+        return [(draft.line, self._build_episode(draft)) for draft in self.episodes]
+
+    def _build_episode(self, draft: _EpisodeDraft) -> Episode:
+        n = draft.number
+        old = self.series.episodes[n - 1] if n <= len(self.series.episodes) else None
+        title = draft.title or (old.title if old else "")
+        summary = " ".join(draft.summary) or (old.summary if old else "")
+        cliffhanger = draft.cliffhanger or (old.cliffhanger if old else "")
+        for value, what, fix in (
+            (title, "title", f'write its section as "# Episode {n}: Title"'),
+            (summary, "summary", 'add a synopsis line "= what happens" below its section'),
+            (cliffhanger, "cliffhanger", 'add a note "[[cliffhanger: the open question]]" at its end'),
+            (draft.scenes, "scenes", 'add a scene heading such as "INT. OFFICE - DAY" and dialogue'),
+        ):
+            if not value:
+                self.fail(draft.line, f"episode {n} has no {what}; {fix}")
+        ids = self._scene_ids(draft)
+        scenes: list[Scene] = []
+        for k, scene in enumerate(draft.scenes):
+            scenes.append(self._build_scene(draft, k, scene, ids[k], scenes[-1].time_of_day if scenes else None))
+        return self._validated(
+            draft.line, Episode, number=n, title=title, summary=summary, cliffhanger=cliffhanger, scenes=scenes
+        )
+
+    def _scene_ids(self, draft: _EpisodeDraft) -> list[str]:
+        seen: dict[str, int] = {}
+        for scene in draft.scenes:
+            if "scene" in scene.meta:
+                line, sid = scene.meta["scene"]
+                if sid in seen:
+                    self.fail(
+                        line, f'scene id "{sid}" is used twice (also at line {seen[sid]}); give the copy a new id'
+                    )
+                seen[sid] = line
+        ids: list[str] = []
+        for k, scene in enumerate(draft.scenes):
+            sid = base = scene.meta["scene"][1] if "scene" in scene.meta else f"e{draft.number:02d}s{k + 1:02d}"
+            suffix = 2
+            while "scene" not in scene.meta and sid in seen:
+                sid, suffix = f"{base}-{suffix}", suffix + 1
+            seen[sid] = scene.line
+            ids.append(sid)
+        return ids
+
+    def _build_scene(
+        self, episode: _EpisodeDraft, k: int, draft: _SceneDraft, sid: str, previous: TimeOfDay | None
+    ) -> Scene:
+        location = self._location(draft)
+        when = time_word(split_heading(draft.heading)[1])
+        if when is None or (when == "" and previous is None):
+            self.fail(
+                draft.line,
+                f'scene heading "{draft.heading}" has no time of day; end it with " - DAY", " - NIGHT", '
+                '" - DAWN" or " - DUSK"',
+            )
+        meta = {key: value for key, (_, value) in draft.meta.items()}
+        default = BeatType.HOOK if k == 0 else BeatType.CLIFFHANGER if k == len(episode.scenes) - 1 else None
+        beat = BeatType(meta.get("beat", default or BeatType.CONFRONTATION))
+        if not draft.lines:
+            self.fail(draft.line, "the scene has no dialogue; add a line (or a NARRATOR (V.O.) line), or delete it")
+        if draft.pending:
+            draft.lines[-1].actions += draft.pending
+        listed = [c.strip() for c in meta["characters"].split(",")] if "characters" in meta else []
+        speakers = [ln.speaker for ln in draft.lines if ln.speaker != NARRATOR]
+        characters = tuple(dict.fromkeys([*listed, *speakers]))
+        if not characters:
+            self.fail(draft.line, 'only the narrator speaks here; name who is present with a note "[[characters: id]]"')
+        lines = [
+            self._validated(
+                ln.line,
+                Line,
+                speaker=ln.speaker,
+                text=ln.text,
+                emotion=ln.emotion,
+                delivery=ln.delivery,
+                action="\n\n".join(ln.actions),
+            )
+            for ln in draft.lines
+        ]
+        purpose = meta.get("purpose") or " ".join(draft.synopsis)
+        return self._validated(
+            draft.line,
+            Scene,
+            id=sid,
+            location=location.id,
+            time_of_day=previous if when == "" else TimeOfDay(when),
+            characters=characters,
+            beat=beat,
+            purpose=purpose or f"{beat.value.replace('_', ' ').capitalize()} at {location.name}.",
+            lines=lines,
+        )
+
+    def _location(self, draft: _SceneDraft) -> Location:
+        key = _norm(split_heading(draft.heading)[0])
+        if "location" in draft.meta:
+            noted = self.bible.location(draft.meta["location"][1])
+            if key in _place_names(noted):
+                return noted
+        locations = self.bible.locations
+        for level in range(3):
+            found = [loc for loc in locations if _place_matches(loc, key, level)]
+            if len(found) == 1:
+                return found[0]
+            if found:
+                self.fail(
+                    draft.line,
+                    f'scene heading "{draft.heading}" could be {" or ".join(loc.name for loc in found)}; '
+                    "write the full location name",
+                )
+        self.fail(
+            draft.line,
+            f'scene heading "{draft.heading}" names no location of this series; add it to the bible in '
+            f"series.yaml or use one of: {', '.join(loc.name for loc in locations)}",
+        )
+
+    def _validated(self, line: int, model: type[_M], **values: Any) -> _M:
+        try:
+            return model(**values)
+        except ValidationError as exc:
+            self.fail(line, f"{_describe(exc)}; fix it in the script")
