@@ -10,6 +10,7 @@ import statistics
 import time
 
 from dramaline.model import Series, WriteRequest
+from dramaline.writers.embedded.material import load_archetype
 from dramaline.writers.embedded.writer import EmbeddedWriter
 
 PREMISE = "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
@@ -20,7 +21,10 @@ def run(repeats: int = 3) -> dict[str, float]:
     """Time the write and the floor; returns seconds (median of `repeats`) and their ratio."""
     writer = EmbeddedWriter()
     request = WriteRequest(premise=PREMISE, episodes=100, seed=1)
-    writer.write(request.model_copy(update={"episodes": 2}))  # load material outside the timing
+    load_archetype.cache_clear()
+    start = time.perf_counter()
+    writer.write(request)  # cold: reads and validates all archetype material to choose one
+    cold_s = time.perf_counter() - start
     write_s: list[float] = []
     floor_s: list[float] = []
     for seed in range(repeats):
@@ -32,14 +36,21 @@ def run(repeats: int = 3) -> dict[str, float]:
         Series.model_validate_json(payload)
         floor_s.append(time.perf_counter() - start)
     write_med, floor_med = statistics.median(write_s), statistics.median(floor_s)
-    return {"write_s": write_med, "floor_s": floor_med, "ratio": write_med / floor_med, "target_s": TARGET_S}
+    return {
+        "write_s": write_med,
+        "cold_s": cold_s,
+        "floor_s": floor_med,
+        "ratio": write_med / floor_med,
+        "target_s": TARGET_S,
+    }
 
 
 def report(result: dict[str, float]) -> str:
-    verdict = "meets" if result["write_s"] < result["target_s"] else "MISSES"
+    verdict = "meets" if result["cold_s"] < result["target_s"] else "MISSES"
     return (
         f"write 100 episodes (embedded): {result['write_s']:.2f} s, {result['ratio']:.1f}x the floor "
-        f"(validating the same series: {result['floor_s'] * 1000:.0f} ms); {verdict} the {TARGET_S:.0f} s target"
+        f"(validating the same series: {result['floor_s'] * 1000:.0f} ms); cold, with loading all archetype "
+        f"material: {result['cold_s']:.2f} s; {verdict} the {TARGET_S:.0f} s target"
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from dramaline.errors import ImportFormatError, InvalidInputError
 from dramaline.exports.fountain_parse import (
     Element,
+    Part,
     Script,
     classify,
     escape,
@@ -50,7 +51,10 @@ EXTERIOR_KINDS = frozenset(
 )
 NOTE_KEYS = ("scene", "beat", "location", "characters", "purpose", "cliffhanger")
 _EPISODE = re.compile(r"episode\s+(\d+)\s*(?:[:.\-–—]\s*(.*))?", re.IGNORECASE | re.DOTALL)
+_PAREN = re.compile(r"(\w+)(?:\s*[;,:]|\s+|$)(.*)", re.DOTALL)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_UNKNOWN_CHARACTER = "is not a character of this series; add them to the bible in series.yaml or use one of"
+_TIMES = '" - DAY", " - NIGHT", " - DAWN" or " - DUSK"'
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -125,14 +129,9 @@ def _paren_text(emotion: Emotion, delivery: str) -> str:
 
 def read_paren(text: str) -> tuple[Emotion, str]:
     """(emotion, delivery) of a parenthetical: its first word when that is an Emotion, then the rest."""
-    match = re.match(r"(\w+)(.*)", text, re.DOTALL)
-    if (
-        match
-        and match[1].casefold() in set(Emotion)
-        and (not match[2] or match[2][0].isspace() or match[2][0] in ";,:")
-    ):
-        rest = match[2].lstrip()
-        return Emotion(match[1].casefold()), (rest[1:] if rest[:1] in (";", ",", ":") else rest).strip()
+    match = _PAREN.match(text)
+    if match and match[1].casefold() in set(Emotion):
+        return Emotion(match[1].casefold()), match[2].strip()
     return Emotion.NEUTRAL, text.strip()
 
 
@@ -248,6 +247,16 @@ class _LineDraft:
     text: str
     actions: list[str] = field(default_factory=list)
 
+    def fields(self) -> dict[str, Any]:
+        action = "\n\n".join(self.actions)
+        return {
+            "speaker": self.speaker,
+            "text": self.text,
+            "emotion": self.emotion,
+            "delivery": self.delivery,
+            "action": action,
+        }
+
 
 @dataclass
 class _SceneDraft:
@@ -335,23 +344,20 @@ class _Reader:
         if len(found) != 1:
             names = [self.bible.character(cid).name for cid in found] or [c.name for c in self.bible.characters]
             if not found:
-                self.fail(
-                    element.line,
-                    f'"{element.text}" is not a character of this series; add them to the bible in '
-                    f"series.yaml or use one of: {', '.join(names)}",
-                )
+                self.fail(element.line, f'"{element.text}" {_UNKNOWN_CHARACTER}: {", ".join(names)}')
             cues = [n.upper() for n in names] if len(set(names)) == len(names) else [c.upper() for c in found]
             self.fail(element.line, f'"{element.text}" could be {" or ".join(names)}; write one of: {", ".join(cues)}')
-        segments: list[tuple[int, list[str], list[str]]] = []
+        segments: list[tuple[list[Part], list[Part]]] = []
         for part in element.parts:
-            if not segments or (part.is_paren and segments[-1][2]):
-                segments.append((part.line if part.is_paren else element.line, [], []))
-            (segments[-1][1] if part.is_paren else segments[-1][2]).append(part.text)
-        for line, parens, texts in segments:
-            if not any(texts):
-                self.fail(line, f'"({"; ".join(parens)})" has no dialogue after it; put the line under it or delete it')
-            emotion, delivery = read_paren("; ".join(parens))
-            scene.lines.append(_LineDraft(line, found[0], emotion, delivery, " ".join(t for t in texts if t)))
+            if not segments or (part.is_paren and segments[-1][1]):
+                segments.append(([], []))
+            segments[-1][0 if part.is_paren else 1].append(part)
+        for parens, texts in segments:
+            text, paren = " ".join(t.text for t in texts if t.text), "; ".join(p.text for p in parens)
+            if not text:
+                self.fail((parens or texts)[0].line, f'"({paren})" has no dialogue after it; put the line under it')
+            emotion, delivery = read_paren(paren)
+            scene.lines.append(_LineDraft(texts[0].line, found[0], emotion, delivery, text))
         scene.lines[-len(segments)].actions, scene.pending = scene.pending, []
 
     def _note(self, element: Element) -> None:
@@ -361,37 +367,27 @@ class _Reader:
         for key, value in fields:
             if key not in NOTE_KEYS or not value:
                 problem = "has no value" if key in NOTE_KEYS else "is unknown"
-                self.fail(
-                    element.line, f'note key "{key}" {problem}; use "key: value" with keys {", ".join(NOTE_KEYS)}'
-                )
+                self.fail(element.line, f'note key "{key}" {problem}; write "key: value" with a key of {NOTE_KEYS}')
             if key == "cliffhanger":
                 self._episode(element, "the cliffhanger note").cliffhanger = value
                 continue
             if self.scene is None:
-                self.fail(
-                    element.line, f'the "{key}" note is not under a scene heading; move it below the scene\'s heading'
-                )
+                self.fail(element.line, f'the "{key}" note is above every scene; move it below its scene heading')
             self._check(element.line, key, value)
             self.scene.meta[key] = (element.line, value)
 
     def _check(self, line: int, key: str, value: str) -> None:
         if key == "scene" and not _SLUG.fullmatch(value):
-            self.fail(
-                line, f'scene id "{value}" is not an id; use lower-case letters, digits, "-" and "_", e.g. e01s02'
-            )
+            self.fail(line, f'scene id "{value}" is no id; use lower-case letters, digits, - and _ as in e01s02')
         if key == "beat" and value not in set(BeatType):
             self.fail(line, f'beat "{value}" is unknown; use one of: {", ".join(BeatType)}')
         if key == "location" and value not in {loc.id for loc in self.bible.locations}:
             known = ", ".join(loc.id for loc in self.bible.locations)
             self.fail(line, f'location "{value}" is not in the bible; add it to series.yaml or use one of: {known}')
-        known_ids = {c.id for c in self.bible.characters}
+        ids = [c.id for c in self.bible.characters]
         for cid in (c.strip() for c in value.split(",")) if key == "characters" else ():
-            if cid not in known_ids:
-                self.fail(
-                    line,
-                    f'character "{cid}" is not in the bible; add them to series.yaml or use ids: '
-                    f"{', '.join(sorted(known_ids))}",
-                )
+            if cid not in ids:
+                self.fail(line, f'character id "{cid}" {_UNKNOWN_CHARACTER}: {", ".join(ids)}')
 
     def finish(self) -> list[tuple[int, Episode]]:
         """Every episode draft as a validated Episode, with the line of its section."""
@@ -425,9 +421,7 @@ class _Reader:
             if "scene" in scene.meta:
                 line, sid = scene.meta["scene"]
                 if sid in seen:
-                    self.fail(
-                        line, f'scene id "{sid}" is used twice (also at line {seen[sid]}); give the copy a new id'
-                    )
+                    self.fail(line, f'scene id "{sid}" is also used at line {seen[sid]}; give the copy a new id')
                 seen[sid] = line
         ids: list[str] = []
         for k, scene in enumerate(draft.scenes):
@@ -445,11 +439,7 @@ class _Reader:
         location = self._location(draft)
         when = time_word(split_heading(draft.heading)[1])
         if when is None or (when == "" and previous is None):
-            self.fail(
-                draft.line,
-                f'scene heading "{draft.heading}" has no time of day; end it with " - DAY", " - NIGHT", '
-                '" - DAWN" or " - DUSK"',
-            )
+            self.fail(draft.line, f'scene heading "{draft.heading}" has no time of day; end it with {_TIMES}')
         meta = {key: value for key, (_, value) in draft.meta.items()}
         default = BeatType.HOOK if k == 0 else BeatType.CLIFFHANGER if k == len(episode.scenes) - 1 else None
         beat = BeatType(meta.get("beat", default or BeatType.CONFRONTATION))
@@ -462,18 +452,7 @@ class _Reader:
         characters = tuple(dict.fromkeys([*listed, *speakers]))
         if not characters:
             self.fail(draft.line, 'only the narrator speaks here; name who is present with a note "[[characters: id]]"')
-        lines = [
-            self._validated(
-                ln.line,
-                Line,
-                speaker=ln.speaker,
-                text=ln.text,
-                emotion=ln.emotion,
-                delivery=ln.delivery,
-                action="\n\n".join(ln.actions),
-            )
-            for ln in draft.lines
-        ]
+        lines = [self._validated(ln.line, Line, **ln.fields()) for ln in draft.lines]
         purpose = meta.get("purpose") or " ".join(draft.synopsis)
         return self._validated(
             draft.line,
@@ -498,16 +477,13 @@ class _Reader:
             found = [loc for loc in locations if _place_matches(loc, key, level)]
             if len(found) == 1:
                 return found[0]
+            names = [loc.name for loc in found or locations]
             if found:
-                self.fail(
-                    draft.line,
-                    f'scene heading "{draft.heading}" could be {" or ".join(loc.name for loc in found)}; '
-                    "write the full location name",
-                )
+                self.fail(draft.line, f'scene heading "{draft.heading}" could be {" or ".join(names)}; write one')
         self.fail(
             draft.line,
             f'scene heading "{draft.heading}" names no location of this series; add it to the bible in '
-            f"series.yaml or use one of: {', '.join(loc.name for loc in locations)}",
+            f"series.yaml or use one of: {', '.join(names)}",
         )
 
     def _validated(self, line: int, model: type[_M], **values: Any) -> _M:

@@ -72,36 +72,19 @@ class Script:
 
 def escape(text: str) -> str:
     """Fountain source for `text`: emphasis markers, backslashes, note openers and line breaks escaped."""
-    out: list[str] = []
-    for k, c in enumerate(text):
-        if c in "\\*_" or (c == "[" and text[k + 1 : k + 2] == "["):
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\\n")
-        else:
-            out.append(c)
-    return "".join(out)
+    return re.sub(r"[\\*_\n]|\[(?=\[)", lambda m: "\\" + m[0], text)
 
 
 def escape_note(text: str) -> str:
     """Source for a value inside a `[[key: value; ...]]` note."""
-    return "".join("\\" + c if c in "\\;]\n" else c for c in text)
+    return re.sub(r"[\\;\]\n]", lambda m: "\\" + m[0], text)
 
 
 def plain(raw: str) -> str:
     """The text of a Fountain fragment: escapes resolved, paired `*`/`_` emphasis markers removed."""
-    chars: list[str] = []
-    marks: list[bool] = []
-    i = 0
-    while i < len(raw):
-        if raw[i] == "\\" and i + 1 < len(raw):
-            chars.append(raw[i + 1])
-            marks.append(False)
-            i += 2
-        else:
-            chars.append(raw[i])
-            marks.append(raw[i] in "*_")
-            i += 1
+    tokens = re.findall(r"\\(.)|(.)", raw, re.DOTALL)
+    chars = [escaped or c for escaped, c in tokens]
+    marks = [not escaped and c in "*_" for escaped, c in tokens]
     dropped = _emphasis(chars, marks)
     return "".join(c for k, c in enumerate(chars) if k not in dropped)
 
@@ -127,56 +110,32 @@ def _emphasis(chars: list[str], marks: list[bool]) -> set[int]:
             continue
         for b in range(a + 1, len(runs)):
             end, end_size = runs[b]
-            if b not in used and end_size == size and chars[end] == chars[start]:
-                if not chars[end - 1].isspace() and end > start + size:
-                    used.update((a, b))
-                    dropped.update(range(start, start + size), range(end, end + size))
-                    break
+            if b in used or end_size != size or chars[end] != chars[start] or chars[end - 1].isspace():
+                continue
+            if end > start + size:
+                used.update((a, b))
+                dropped.update(range(start, start + size), range(end, end + size))
+                break
     return dropped
 
 
 def read_note(raw: str) -> list[tuple[str, str]] | None:
     """A note's `key: value; ...` fields (keys lower case), or None when it is free text."""
+    parts, current = [], []
+    # An unescaped break is an app wrapping the note, not part of a value.
+    for escaped, wrap, semicolon, c in re.findall(r"\\(.)|(\s*\n\s*)|(;)|(.)", raw, re.DOTALL):
+        if semicolon:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(escaped or (" " if wrap else c))
     fields: list[tuple[str, str]] = []
-    for part in _split_unescaped(raw, ";"):
+    for part in [*parts, "".join(current)]:
         key, colon, value = part.partition(":")
         if not colon or not re.fullmatch(r"\s*[A-Za-z][A-Za-z _-]*\s*", key):
             return None
-        fields.append((key.strip().lower(), _unescape_note(value).strip()))
+        fields.append((key.strip().lower(), value.strip()))
     return fields
-
-
-def _split_unescaped(raw: str, sep: str) -> list[str]:
-    parts, start, i = [], 0, 0
-    while i < len(raw):
-        if raw[i] == "\\":
-            i += 2
-            continue
-        if raw[i] == sep:
-            parts.append(raw[start:i])
-            start = i + 1
-        i += 1
-    return [*parts, raw[start:]]
-
-
-def _unescape_note(raw: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        if raw[i] == "\\" and i + 1 < len(raw):
-            out.append(raw[i + 1])
-            i += 2
-        elif raw[i] == "\n":  # an app wrapped the note: the break is not part of the value
-            while out and out[-1] in " \t":
-                out.pop()
-            out.append(" ")
-            i += 1
-            while i < len(raw) and raw[i] in " \t":
-                i += 1
-        else:
-            out.append(raw[i])
-            i += 1
-    return "".join(out)
 
 
 def split_heading(text: str) -> tuple[str, str]:
@@ -225,11 +184,11 @@ def classify(line: str, next_is_text: bool) -> str:
         return "synopsis"
     if (line.startswith(".") and line[1:2].isalnum()) or _HEADING.match(line):
         return "heading"
+    if not next_is_text and " ".join(re.sub(r"[.!:<>]", " ", plain(line)).casefold().split()) in _END_MARKS:
+        return "transition"
     if line.startswith(">"):
         return "centered" if line.endswith("<") and len(line) > 1 else "transition"
     if _is_upper(line) and (line.endswith("TO:") or (line.endswith(":") and not next_is_text)):
-        return "transition"
-    if not next_is_text and " ".join(re.sub(r"[.!:]", " ", plain(line)).casefold().split()) in _END_MARKS:
         return "transition"
     if next_is_text and _is_upper(read_cue(line)[0]):
         return "character"

@@ -28,16 +28,20 @@ def _raw(archetype: Archetype) -> dict[str, object]:
     from importlib import resources
 
     text = resources.files("dramaline.writers.embedded").joinpath("archetypes", f"{archetype.value}.yaml")
-    data = yaml.safe_load(text.read_text(encoding="utf-8"))
+    data = yaml.load(text.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert isinstance(data, dict)
     return data
+
+
+def _dump(data: object) -> str:
+    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper))
 
 
 def test_unknown_placeholder_is_reported_with_its_path() -> None:
     data = _raw(Archetype.HIDDEN_HEIR)
     data["titles"] = ["The {villian}'s Wedding", "A", "B"]
     with pytest.raises(SeriesFileError, match=r"titles\[0\]: unknown placeholder \{villian\}"):
-        parse_archetype("bad.yaml", yaml.safe_dump(data))
+        parse_archetype("bad.yaml", _dump(data))
 
 
 def test_speaker_outside_the_cast_is_reported() -> None:
@@ -47,4 +51,4 @@ def test_speaker_outside_the_cast_is_reported() -> None:
     hook = scenes["hook"][0]
     hook["lines"][0]["speaker"] = "nobody"
     with pytest.raises(SeriesFileError, match=r"scenes\.hook\[0\]\.lines\[0\]: speaker 'nobody'"):
-        parse_archetype("bad.yaml", yaml.safe_dump(data))
+        parse_archetype("bad.yaml", _dump(data))

@@ -66,7 +66,7 @@ def test_characters_and_places_are_consistent(archetype: Archetype) -> None:
 @pytest.mark.parametrize("archetype", list(Archetype))
 def test_no_template_residue(archetype: Archetype) -> None:
     text = written(archetype).model_dump_json()
-    assert not re.search(r"\{[a-z_.A-Z]*\}|\bNone\b|\bTODO\b|INSERT", text)
+    assert not re.search(r"\{[a-z_.A-Z]*\}|\"None\"|\bTODO\b|INSERT|\[\[|\]\]", text)
 
 
 @pytest.mark.parametrize("archetype", list(Archetype))

@@ -7,7 +7,7 @@ in) comes from writer.py; this module turns recipes into Scenes and Lines.
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -63,6 +63,12 @@ STAGE_WEIGHTS: dict[Stage, dict[BeatType, int]] = {
         BeatType.SACRIFICE: 1,
     },
 }
+_NEIGHBOURS: dict[Stage, set[Stage]] = {
+    "setup": {"rising"},
+    "rising": {"setup", "crisis"},
+    "crisis": {"rising"},
+    "finale": {"crisis"},
+}
 _TARGET_WORDS = 225  # the middle of the 150–300 word (60–120 s) band
 
 
@@ -71,6 +77,7 @@ class Usage:
     """What the series has used so far, so later episodes prefer fresh recipes, lines and titles."""
 
     recipes: Counter[int] = field(default_factory=Counter)
+    last: defaultdict[int, int] = field(default_factory=lambda: defaultdict(lambda: -1000))
     lines: Counter[str] = field(default_factory=Counter)
     titles: set[str] = field(default_factory=set)
 
@@ -117,7 +124,7 @@ class EpisodeBuilder:
                 break
             beat = self._pick_beat(plan.stage, beats, reversal_only=need_reversal)
             beats.add(beat)
-            recipe = self._pick_recipe(beat, plan.stage)
+            recipe = self._pick_recipe(beat, plan.stage, plan.number)
             if recipe is None:
                 continue
             candidate = self._scene(plan, recipe, beat, used, previous=None)
@@ -150,17 +157,28 @@ class EpisodeBuilder:
         beats = list(weights)
         return self.rng.choices(beats, weights=[weights[b] for b in beats])[0]
 
-    def _pick_recipe(self, beat: BeatType, stage: Stage) -> SceneSpec | None:
-        recipes = [r for r in getattr(self.spec.scenes, beat.value) if not r.stage or stage in r.stage]
-        return self.pick_least_used(recipes)
+    def _pick_recipe(self, beat: BeatType, stage: Stage, episode: int) -> SceneSpec | None:
+        return self.pick(getattr(self.spec.scenes, beat.value), stage, episode)
 
-    def pick_least_used(self, recipes: list[R]) -> R | None:
-        """The recipe the series has used least, ties broken by the seeded generator."""
-        if not recipes:
+    def pick(self, recipes: list[R], stage: Stage, episode: int) -> R | None:
+        """The freshest recipe for `stage`: least used, then longest unused; ties by the seeded generator.
+
+        When every recipe of the stage has been used, unused ones of a neighbouring stage come in,
+        and a recipe used in this or the previous episode is taken only when nothing else is left.
+        """
+        fitting = [r for r in recipes if not r.stage or stage in r.stage]
+        if fitting and min(self.usage.recipes[id(r)] for r in fitting) > 0:
+            near = _NEIGHBOURS[stage]
+            fitting += [r for r in recipes if r.stage and near & set(r.stage) and not self.usage.recipes[id(r)]]
+        fitting = fitting or recipes
+        if not fitting:
             return None
-        fewest = min(self.usage.recipes[id(r)] for r in recipes)
-        choice = self.rng.choice([r for r in recipes if self.usage.recipes[id(r)] == fewest])
+        recent = [r for r in fitting if self.usage.last[id(r)] < episode - 1] or fitting
+        key = {id(r): (self.usage.recipes[id(r)], self.usage.last[id(r)]) for r in recent}
+        best = min(key.values())
+        choice = self.rng.choice([r for r in recent if key[id(r)] == best])
         self.usage.recipes[id(choice)] += 1
+        self.usage.last[id(choice)] = episode
         return choice
 
     # ------------------------------------------------------------------------------ building

@@ -90,7 +90,7 @@ class EmbeddedWriter:
         previous_cliff: CliffhangerSpec | None,
     ) -> EpisodePlan:
         stage = episode_stage(number, total)
-        opening = previous_cliff.next_hook if previous_cliff else _one(builder, spec.scenes.hook, stage)
+        opening = previous_cliff.next_hook if previous_cliff else _one(builder, spec.scenes.hook, stage, number)
         required: list[tuple[SceneSpec, BeatType]] = []
         for thread, plant, payoff in schedule:
             if plant == number:
@@ -103,15 +103,15 @@ class EmbeddedWriter:
                 stage=stage,
                 opening=opening,
                 required=tuple(required),
-                climax=_one(builder, spec.scenes.climax, stage),
-                ending=_one(builder, spec.scenes.finale, stage),
+                climax=_one(builder, spec.scenes.climax, stage, number),
+                ending=_one(builder, spec.scenes.finale, stage, number),
             )
         return EpisodePlan(
             number=number,
             stage=stage,
             opening=opening,
             required=tuple(required),
-            ending=_one(builder, spec.scenes.cliffhanger, stage),
+            ending=_one(builder, spec.scenes.cliffhanger, stage, number),
         )
 
 
@@ -154,9 +154,8 @@ def schedule_threads(threads: list[ThreadSpec], total: int) -> list[tuple[Thread
     return schedule
 
 
-def _one(builder: EpisodeBuilder, recipes: list[R], stage: Stage) -> R:
-    fitting = [r for r in recipes if not r.stage or stage in r.stage] or recipes
-    choice = builder.pick_least_used(fitting)
+def _one(builder: EpisodeBuilder, recipes: list[R], stage: Stage, episode: int) -> R:
+    choice = builder.pick(recipes, stage, episode)
     assert choice is not None  # the spec guarantees at least one recipe per list
     return choice
 
