@@ -23,8 +23,12 @@ from dramaline.exports.fountain_parse import (
     escape,
     escape_note,
     lex,
+    match_place,
+    match_speaker,
+    names_place,
     read_cue,
     read_note,
+    read_paren,
     split_heading,
     time_word,
 )
@@ -51,7 +55,6 @@ EXTERIOR_KINDS = frozenset(
 )
 NOTE_KEYS = ("scene", "beat", "location", "characters", "purpose", "cliffhanger")
 _EPISODE = re.compile(r"episode\s+(\d+)\s*(?:[:.\-–—]\s*(.*))?", re.IGNORECASE | re.DOTALL)
-_PAREN = re.compile(r"(\w+)(?:\s*[;,:]|\s+|$)(.*)", re.DOTALL)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _UNKNOWN_CHARACTER = "is not a character of this series; add them to the bible in series.yaml or use one of"
 _TIMES = '" - DAY", " - NIGHT", " - DAWN" or " - DUSK"'
@@ -127,53 +130,6 @@ def _paren_text(emotion: Emotion, delivery: str) -> str:
     return f"{emotion.value}; {delivery}" if delivery else emotion.value
 
 
-def read_paren(text: str) -> tuple[Emotion, str]:
-    """(emotion, delivery) of a parenthetical: its first word when that is an Emotion, then the rest."""
-    match = _PAREN.match(text)
-    if match and match[1].casefold() in set(Emotion):
-        return Emotion(match[1].casefold()), match[2].strip()
-    return Emotion.NEUTRAL, text.strip()
-
-
-def match_speaker(bible: Bible, name: str, extensions: str = "") -> tuple[str, ...]:
-    """Speaker ids a cue could mean: one when it resolves, several when ambiguous, none when unknown."""
-    is_narrator = _norm(name) == NARRATOR
-    if is_narrator and "VO" in re.sub(r"[^A-Z]", "", extensions.upper()):
-        return (NARRATOR,)
-    for key in dict.fromkeys((f"{name} {extensions}".strip(), name)):
-        found = _match_name(bible, _norm(key))
-        if found:
-            return found
-    return (NARRATOR,) if is_narrator else ()
-
-
-def _match_name(bible: Bible, key: str) -> tuple[str, ...]:
-    full = tuple(c.id for c in bible.characters if _norm(c.name) == key)
-    if len(full) == 1:
-        return full
-    by_id = tuple(c.id for c in bible.characters if _norm(c.id) == key)
-    return by_id or full or tuple(c.id for c in bible.characters if _norm(c.first_name) == key)
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.upper().casefold().split())
-
-
-def _place_names(location: Location) -> set[str]:
-    kind = location.kind.value
-    return {_norm(location.name), _norm(location.id), _norm(kind), _norm(kind.replace("_", " "))}
-
-
-def _place_matches(location: Location, key: str, level: int) -> bool:
-    # Strictest first: the exact name, then id or kind, then a name inside the heading or around it.
-    name = _norm(location.name)
-    if level == 0:
-        return name == key
-    if level == 1:
-        return key in _place_names(location)
-    return bool(key) and (name in key or key in name)
-
-
 def from_fountain(text: str, series: Series, *, source: str = "<fountain>") -> Series:
     """The series with the episodes of this Fountain script replacing (or extending) its own.
 
@@ -241,21 +197,8 @@ def _describe(exc: ValidationError) -> str:
 @dataclass
 class _LineDraft:
     line: int
-    speaker: str
-    emotion: Emotion
-    delivery: str
-    text: str
+    values: dict[str, Any]
     actions: list[str] = field(default_factory=list)
-
-    def fields(self) -> dict[str, Any]:
-        action = "\n\n".join(self.actions)
-        return {
-            "speaker": self.speaker,
-            "text": self.text,
-            "emotion": self.emotion,
-            "delivery": self.delivery,
-            "action": action,
-        }
 
 
 @dataclass
@@ -357,7 +300,8 @@ class _Reader:
             if not text:
                 self.fail((parens or texts)[0].line, f'"({paren})" has no dialogue after it; put the line under it')
             emotion, delivery = read_paren(paren)
-            scene.lines.append(_LineDraft(texts[0].line, found[0], emotion, delivery, text))
+            values = {"speaker": found[0], "text": text, "emotion": emotion, "delivery": delivery}
+            scene.lines.append(_LineDraft(texts[0].line, values))
         scene.lines[-len(segments)].actions, scene.pending = scene.pending, []
 
     def _note(self, element: Element) -> None:
@@ -448,11 +392,11 @@ class _Reader:
         if draft.pending:
             draft.lines[-1].actions += draft.pending
         listed = [c.strip() for c in meta["characters"].split(",")] if "characters" in meta else []
-        speakers = [ln.speaker for ln in draft.lines if ln.speaker != NARRATOR]
+        speakers = [d.values["speaker"] for d in draft.lines if d.values["speaker"] != NARRATOR]
         characters = tuple(dict.fromkeys([*listed, *speakers]))
         if not characters:
             self.fail(draft.line, 'only the narrator speaks here; name who is present with a note "[[characters: id]]"')
-        lines = [self._validated(ln.line, Line, **ln.fields()) for ln in draft.lines]
+        lines = [self._validated(d.line, Line, **d.values, action="\n\n".join(d.actions)) for d in draft.lines]
         purpose = meta.get("purpose") or " ".join(draft.synopsis)
         return self._validated(
             draft.line,
@@ -467,19 +411,15 @@ class _Reader:
         )
 
     def _location(self, draft: _SceneDraft) -> Location:
-        key = _norm(split_heading(draft.heading)[0])
-        if "location" in draft.meta:
-            noted = self.bible.location(draft.meta["location"][1])
-            if key in _place_names(noted):
-                return noted
-        locations = self.bible.locations
-        for level in range(3):
-            found = [loc for loc in locations if _place_matches(loc, key, level)]
-            if len(found) == 1:
-                return found[0]
-            names = [loc.name for loc in found or locations]
-            if found:
-                self.fail(draft.line, f'scene heading "{draft.heading}" could be {" or ".join(names)}; write one')
+        place = split_heading(draft.heading)[0]
+        if "location" in draft.meta and names_place(noted := self.bible.location(draft.meta["location"][1]), place):
+            return noted
+        found = match_place(self.bible, place)
+        if len(found) == 1:
+            return found[0]
+        names = [loc.name for loc in found or self.bible.locations]
+        if found:
+            self.fail(draft.line, f'scene heading "{draft.heading}" could be {" or ".join(names)}; write one')
         self.fail(
             draft.line,
             f'scene heading "{draft.heading}" names no location of this series; add it to the bible in '

@@ -1,6 +1,7 @@
 """Fountain syntax (https://fountain.io): escaping text, and lexing a file into screenplay elements.
 
-fountain.py maps these elements onto the series model and back; this module knows no episodes.
+fountain.py maps these elements onto episodes and back; the names in cues, parentheticals and
+headings are read against the bible here.
 Beyond the spec, a backslash escapes any character, including a line break, so exported text
 survives verbatim; an app shows such a backslash as typed.
 """
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from dramaline.errors import ImportFormatError
+from dramaline.model import NARRATOR, Bible, Emotion, Location
 
 TITLE_KEYS = frozenset(
     {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "notes"}
@@ -22,6 +24,7 @@ _HEADING_PREFIX = re.compile(r"^(?:int\.?/ext|ext\.?/int|int|ext|est|i/e|e/i)\.?
 _SCENE_NUMBER = re.compile(r"\s*#[^#\s]+#\s*$")
 _LAST_PART = re.compile(r"^(.*)\s+[-–—]+\s+(.*)$", re.DOTALL)
 _PAGE_BREAK = re.compile(r"^={3,}$")
+_PAREN = re.compile(r"(\w+)(?:\s*[;,:]|\s+|$)(.*)", re.DOTALL)
 _CUE = re.compile(r"^(.*?)((?:\s*\([^()]*\))*)$", re.DOTALL)
 _STRUCTURAL = frozenset({"heading", "section", "synopsis", "page_break"})
 _MARKED = frozenset({"forced_action", "lyric", "centered"})
@@ -121,7 +124,8 @@ def _emphasis(chars: list[str], marks: list[bool]) -> set[int]:
 
 def read_note(raw: str) -> list[tuple[str, str]] | None:
     """A note's `key: value; ...` fields (keys lower case), or None when it is free text."""
-    parts, current = [], []
+    parts: list[str] = []
+    current: list[str] = []
     # An unescaped break is an app wrapping the note, not part of a value.
     for escaped, wrap, semicolon, c in re.findall(r"\\(.)|(\s*\n\s*)|(;)|(.)", raw, re.DOTALL):
         if semicolon:
@@ -348,3 +352,65 @@ def _dialogue(lines: list[tuple[int, str]], i: int) -> tuple[Element, int]:
             parts.append(Part(at, False, plain(text.removeprefix("~")).strip()))
         j += 1
     return Element("dialogue", line, name, extensions=extensions, parts=tuple(parts)), j
+
+
+def read_paren(text: str) -> tuple[Emotion, str]:
+    """(emotion, delivery) of a parenthetical: its first word when that is an Emotion, then the rest."""
+    match = _PAREN.match(text)
+    if match and match[1].casefold() in set(Emotion):
+        return Emotion(match[1].casefold()), match[2].strip()
+    return Emotion.NEUTRAL, text.strip()
+
+
+def match_speaker(bible: Bible, name: str, extensions: str = "") -> tuple[str, ...]:
+    """Speaker ids a cue could mean: one when it resolves, several when ambiguous, none when unknown."""
+    is_narrator = _norm(name) == NARRATOR
+    if is_narrator and "VO" in re.sub(r"[^A-Z]", "", extensions.upper()):
+        return (NARRATOR,)
+    for key in dict.fromkeys((f"{name} {extensions}".strip(), name)):
+        found = _match_name(bible, _norm(key))
+        if found:
+            return found
+    return (NARRATOR,) if is_narrator else ()
+
+
+def _match_name(bible: Bible, key: str) -> tuple[str, ...]:
+    full = tuple(c.id for c in bible.characters if _norm(c.name) == key)
+    if len(full) == 1:
+        return full
+    by_id = tuple(c.id for c in bible.characters if _norm(c.id) == key)
+    return by_id or full or tuple(c.id for c in bible.characters if _norm(c.first_name) == key)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.upper().casefold().split())
+
+
+def match_place(bible: Bible, place: str) -> tuple[Location, ...]:
+    """Locations a heading's place could mean: by name, else by id or kind, else by part of a name."""
+    key = _norm(place)
+    for level in range(3):
+        found = tuple(loc for loc in bible.locations if _place_matches(loc, key, level))
+        if found:
+            return found
+    return ()
+
+
+def names_place(location: Location, place: str) -> bool:
+    """True when a heading's place names this location by name, id or kind."""
+    return _norm(place) in _place_names(location)
+
+
+def _place_names(location: Location) -> set[str]:
+    kind = location.kind.value
+    return {_norm(location.name), _norm(location.id), _norm(kind), _norm(kind.replace("_", " "))}
+
+
+def _place_matches(location: Location, key: str, level: int) -> bool:
+    # Strictest first: the exact name, then id or kind, then a name inside the heading or around it.
+    name = _norm(location.name)
+    if level == 0:
+        return name == key
+    if level == 1:
+        return key in _place_names(location)
+    return bool(key) and (name in key or key in name)
