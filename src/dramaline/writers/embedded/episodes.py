@@ -9,9 +9,13 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import TypeVar
 
-from dramaline.model import BeatType, Episode, Line, Scene, TimeOfDay, count_words
+import yaml
+
+from dramaline.model import BeatType, Episode, Line, Scene, TimeOfDay
 from dramaline.shape import word_range
 from dramaline.writers.embedded.casting import Casting
 from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage
@@ -252,17 +256,35 @@ class EpisodeBuilder:
         return next(loc.name for loc in self.casting.locations.values() if loc.id == scene.location)
 
     def _fallback_title(self, scenes: list[Scene]) -> str:
-        words = [w for w in scenes[-1].lines[-1].text.rstrip("!?.…").split() if w[:1].isalpha()]
-        for size in (4, 5, 3, 6):
-            for start in range(max(1, len(words) - size + 1)):
-                candidate = " ".join(words[start : start + size]).strip(",;:—-")
-                title = candidate[:1].upper() + candidate[1:]
-                if title and title not in self.usage.titles and count_words(title) >= 2:
+        # Patterns per beat, filled with the names in the scene; the scene's beat first, then any.
+        patterns = fallback_titles()
+        lead = self.casting.names["lead"]
+        for scene in sorted(scenes[1:-1] or scenes, key=lambda s: not s.beat.is_reversal) + scenes:
+            others = [c for c in scene.characters if c != self.casting.characters["lead"].id]
+            other = self._name_of(others[0]) if others else lead.first
+            for pattern in patterns.get(scene.beat.value, []):
+                title = pattern.format(lead=lead.first, other=other)
+                if title not in self.usage.titles:
                     self.usage.titles.add(title)
                     return title
-        title = f"{scenes[-1].lines[0].text[:60].rstrip(',;: ')}"
-        self.usage.titles.add(title)
-        return title
+        # A hundred-episode series can exhaust even these: number the part, as serials do.
+        base = f"{lead.first}'s {'Revenge' if scenes[1].beat.is_reversal else 'Ordeal'}"
+        part = 2
+        while f"{base}, Part {part}" in self.usage.titles:
+            part += 1
+        self.usage.titles.add(f"{base}, Part {part}")
+        return f"{base}, Part {part}"
+
+    def _name_of(self, character_id: str) -> str:
+        return next(c.first_name for c in self.casting.characters.values() if c.id == character_id)
+
+
+@cache
+def fallback_titles() -> dict[str, list[str]]:
+    """Title patterns per beat type, from titles.yaml beside this module."""
+    text = resources.files("dramaline.writers.embedded").joinpath("titles.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return {str(k): [str(t) for t in v] for k, v in data.items()}
 
 
 def _fit(scenes: list[Scene], high: int) -> list[Scene]:
