@@ -12,7 +12,7 @@ from dramaline.model import Series
 from dramaline.series_folder import load_series
 from dramaline.settings import Settings
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # paths stay whole, for copy and paste
 
 
 def settings() -> Settings:

@@ -58,6 +58,7 @@ _EPISODE = re.compile(r"episode\s+(\d+)\s*(?:[:.\-–—]\s*(.*))?", re.IGNORECA
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _UNKNOWN_CHARACTER = "is not a character of this series; add them to the bible in series.yaml or use one of"
 _TIMES = '" - DAY", " - NIGHT", " - DAWN" or " - DUSK"'
+_BEATS = frozenset(BeatType)
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -90,6 +91,7 @@ def to_fountain(series: Series, episodes: Sequence[int] | None = None) -> str:
 
 
 def _episode_source(series: Series, episode: Episode) -> list[str]:
+    cues = {speaker: _cue(series.bible, speaker) for speaker in {line.speaker for line in episode.lines}}
     out = [f"# Episode {episode.number}: {escape(episode.title)}", "", f"= {escape(episode.summary)}", ""]
     for scene in episode.scenes:
         location = series.bible.location(scene.location)
@@ -104,7 +106,7 @@ def _episode_source(series: Series, episode: Episode) -> list[str]:
             if line.action:
                 action = escape(line.action)
                 out += ["!" + action if classify(action, False) != "action" else action, ""]
-            out.append(_cue(series.bible, line.speaker))
+            out.append(cues[line.speaker])
             if line.emotion is not Emotion.NEUTRAL or line.delivery:
                 out.append(f"({escape(_paren_text(line.emotion, line.delivery))})")
             text = escape(line.text)
@@ -167,7 +169,7 @@ def from_fountain(text: str, series: Series, *, source: str = "<fountain>") -> S
 def _listed(script: Script, source: str, built: list[tuple[int, Episode]]) -> bool:
     # An exported file names its episodes on the title page, so a lost section is caught.
     line, notes = script.title_page.get("notes", (0, ""))
-    fields = dict(read_note(notes.replace("\n", ";")) or ())
+    fields = dict(pair for row in notes.split("\n") for pair in read_note(row) or ())
     if "dramaline" not in fields or "episodes" not in fields:
         return False
     words = fields["episodes"].replace(",", " ").split()
@@ -228,6 +230,7 @@ class _Reader:
         self.series, self.bible, self.source = series, series.bible, source
         self.episodes: list[_EpisodeDraft] = []
         self.scene: _SceneDraft | None = None
+        self.speakers: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def fail(self, line: int, message: str) -> NoReturn:
         raise ImportFormatError(f"{self.source}:{line}: {message}")
@@ -283,7 +286,10 @@ class _Reader:
 
     def _dialogue(self, element: Element) -> None:
         scene = self._scene(element, f'dialogue of "{element.text}"')
-        found = match_speaker(self.bible, element.text, element.extensions)
+        cue = (element.text, element.extensions)
+        if cue not in self.speakers:
+            self.speakers[cue] = match_speaker(self.bible, *cue)
+        found = self.speakers[cue]
         if len(found) != 1:
             names = [self.bible.character(cid).name for cid in found] or [c.name for c in self.bible.characters]
             if not found:
@@ -323,7 +329,7 @@ class _Reader:
     def _check(self, line: int, key: str, value: str) -> None:
         if key == "scene" and not _SLUG.fullmatch(value):
             self.fail(line, f'scene id "{value}" is no id; use lower-case letters, digits, - and _ as in e01s02')
-        if key == "beat" and value not in set(BeatType):
+        if key == "beat" and value not in _BEATS:
             self.fail(line, f'beat "{value}" is unknown; use one of: {", ".join(BeatType)}')
         if key == "location" and value not in {loc.id for loc in self.bible.locations}:
             known = ", ".join(loc.id for loc in self.bible.locations)

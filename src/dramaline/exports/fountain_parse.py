@@ -9,7 +9,9 @@ survives verbatim; an app shows such a backslash as typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from dramaline.errors import ImportFormatError
 from dramaline.model import NARRATOR, Bible, Emotion, Location
@@ -25,9 +27,14 @@ _SCENE_NUMBER = re.compile(r"\s*#[^#\s]+#\s*$")
 _LAST_PART = re.compile(r"^(.*)\s+[-–—]+\s+(.*)$", re.DOTALL)
 _PAGE_BREAK = re.compile(r"^={3,}$")
 _PAREN = re.compile(r"(\w+)(?:\s*[;,:]|\s+|$)(.*)", re.DOTALL)
+_MARKUP = re.compile(r"[\\*_]")
+_SCAN = re.compile(r"\\.|/\*|\[\[|\n", re.DOTALL)
+_NOTE_BODY = re.compile(r"(?:\\.|[^\\])*?\]\]", re.DOTALL)
+_EMOTIONS = frozenset(Emotion)
 _CUE = re.compile(r"^(.*?)((?:\s*\([^()]*\))*)$", re.DOTALL)
 _STRUCTURAL = frozenset({"heading", "section", "synopsis", "page_break"})
 _MARKED = frozenset({"forced_action", "lyric", "centered"})
+_END_PUNCTUATION = re.compile(r"[.!:<>]")
 _END_MARKS = frozenset({"the end", "end", "end of episode", "fade out", "fade to black", "cut to black"})
 
 TIME_WORDS: dict[str, str] = {
@@ -85,6 +92,8 @@ def escape_note(text: str) -> str:
 
 def plain(raw: str) -> str:
     """The text of a Fountain fragment: escapes resolved, paired `*`/`_` emphasis markers removed."""
+    if not _MARKUP.search(raw):
+        return raw
     tokens = re.findall(r"\\(.)|(.)", raw, re.DOTALL)
     chars = [escaped or c for escaped, c in tokens]
     marks = [not escaped and c in "*_" for escaped, c in tokens]
@@ -97,15 +106,10 @@ def _emphasis(chars: list[str], marks: list[bool]) -> set[int]:
     # an opener is not followed by a space and a closer is not preceded by one. Unpaired stay.
     runs: list[tuple[int, int]] = []
     k = 0
-    while k < len(chars):
-        if marks[k]:
-            j = k
-            while j < len(chars) and marks[j] and chars[j] == chars[k]:
-                j += 1
-            runs.append((k, j - k))
-            k = j
-        else:
-            k += 1
+    for (is_mark, _), group in groupby(zip(marks, chars, strict=True)):
+        size = len(list(group))
+        runs += [(k, size)] if is_mark else []
+        k += size
     dropped: set[int] = set()
     used: set[int] = set()
     for a, (start, size) in enumerate(runs):
@@ -188,7 +192,11 @@ def classify(line: str, next_is_text: bool) -> str:
         return "synopsis"
     if (line.startswith(".") and line[1:2].isalnum()) or _HEADING.match(line):
         return "heading"
-    if not next_is_text and " ".join(re.sub(r"[.!:<>]", " ", plain(line)).casefold().split()) in _END_MARKS:
+    if (
+        not next_is_text
+        and len(line) < 24
+        and " ".join(_END_PUNCTUATION.sub(" ", plain(line)).casefold().split()) in _END_MARKS
+    ):
         return "transition"
     if line.startswith(">"):
         return "centered" if line.endswith("<") and len(line) > 1 else "transition"
@@ -226,47 +234,35 @@ def _scan(text: str, source: str) -> tuple[list[tuple[int, str]], list[tuple[int
     notes: list[tuple[int, str]] = []
     buf: list[str] = []
     start = lineno = 1
+    pos = 0
     cut = False
-    i = 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            buf.append(text[i : i + 2])
-            lineno += text[i + 1] == "\n"
-            i += 2
-        elif text.startswith("/*", i) or text.startswith("[[", i):
-            is_note = text[i] == "["
-            end = _note_end(text, i + 2) if is_note else text.find("*/", i + 2)
+    while match := _SCAN.search(text, pos):
+        buf.append(text[pos : match.start()])
+        token, pos = match[0], match.end()
+        if token[0] == "\\":
+            buf.append(token)
+            lineno += token == "\\\n"
+        elif token != "\n":
+            is_note = token == "[["
+            note = _NOTE_BODY.match(text, pos)
+            end = (note.end() - 2 if note else -1) if is_note else text.find("*/", pos)
             if end < 0:
                 what, close = ("note '[['", "']]'") if is_note else ("boneyard '/*'", "'*/'")
                 raise ImportFormatError(f"{source}:{lineno}: {what} is never closed; add {close} where it ends")
             if is_note:
-                notes.append((lineno, text[i + 2 : end]))
-            lineno += text.count("\n", i, end)
-            i, cut = end + 2, True
-        elif text[i] == "\n":
+                notes.append((lineno, text[pos:end]))
+            lineno += text.count("\n", pos, end)
+            pos, cut = end + 2, True
+        else:
             if not (cut and not "".join(buf).strip()):
                 lines.append((start, "".join(buf)))
             buf, cut = [], False
             lineno += 1
             start = lineno
-            i += 1
-        else:
-            buf.append(text[i])
-            i += 1
+    buf.append(text[pos:])
     if not (cut and not "".join(buf).strip()):
         lines.append((start, "".join(buf)))
     return lines, notes
-
-
-def _note_end(text: str, i: int) -> int:
-    while i < len(text) - 1:
-        if text[i] == "\\":
-            i += 2
-        elif text.startswith("]]", i):
-            return i
-        else:
-            i += 1
-    return -1
 
 
 def _title_page(lines: list[tuple[int, str]]) -> tuple[dict[str, tuple[int, str]], int]:
@@ -357,7 +353,7 @@ def _dialogue(lines: list[tuple[int, str]], i: int) -> tuple[Element, int]:
 def read_paren(text: str) -> tuple[Emotion, str]:
     """(emotion, delivery) of a parenthetical: its first word when that is an Emotion, then the rest."""
     match = _PAREN.match(text)
-    if match and match[1].casefold() in set(Emotion):
+    if match and match[1].casefold() in _EMOTIONS:
         return Emotion(match[1].casefold()), match[2].strip()
     return Emotion.NEUTRAL, text.strip()
 
@@ -389,28 +385,18 @@ def _norm(text: str) -> str:
 def match_place(bible: Bible, place: str) -> tuple[Location, ...]:
     """Locations a heading's place could mean: by name, else by id or kind, else by part of a name."""
     key = _norm(place)
-    for level in range(3):
-        found = tuple(loc for loc in bible.locations if _place_matches(loc, key, level))
-        if found:
+    tests: tuple[Callable[[Location], bool], ...] = (
+        lambda loc: _norm(loc.name) == key,
+        lambda loc: names_place(loc, place),
+        lambda loc: bool(key) and (_norm(loc.name) in key or key in _norm(loc.name)),
+    )
+    for test in tests:
+        if found := tuple(loc for loc in bible.locations if test(loc)):
             return found
     return ()
 
 
 def names_place(location: Location, place: str) -> bool:
     """True when a heading's place names this location by name, id or kind."""
-    return _norm(place) in _place_names(location)
-
-
-def _place_names(location: Location) -> set[str]:
     kind = location.kind.value
-    return {_norm(location.name), _norm(location.id), _norm(kind), _norm(kind.replace("_", " "))}
-
-
-def _place_matches(location: Location, key: str, level: int) -> bool:
-    # Strictest first: the exact name, then id or kind, then a name inside the heading or around it.
-    name = _norm(location.name)
-    if level == 0:
-        return name == key
-    if level == 1:
-        return key in _place_names(location)
-    return bool(key) and (name in key or key in name)
+    return _norm(place) in {_norm(location.name), _norm(location.id), _norm(kind), _norm(kind.replace("_", " "))}
