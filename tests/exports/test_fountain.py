@@ -385,7 +385,7 @@ NEW_EPISODE = """\
 
 = Zoë confronts Leo.
 
-EXT. HARBOR STREET - DAWN
+I/E HARBOR STREET - DAWN
 
 ZOË DURAND
 Where were you that night?
@@ -397,7 +397,7 @@ VIVIAN
 (smug)
 Let them fight.
 
-INT. STERLING TOWER - CONTINUOUS
+INT./EXT. STERLING TOWER - CONTINUOUS
 
 LEO
 I was there.
@@ -506,7 +506,7 @@ def test_errors_name_the_line_and_the_fix(text: str, marker: str, fix: str) -> N
 
 def test_empty_file_is_an_error() -> None:
     for text in ("", "\ufeff  \r\n\r\n", "/* only a boneyard */\n"):
-        assert _error(text).startswith("script.fountain:1: the file is empty; a script needs at least")
+        assert _error(text).startswith("script.fountain:1: the file is empty; start from")
 
 
 def test_ambiguous_first_name_asks_for_the_full_name() -> None:

@@ -1,9 +1,7 @@
-"""Fountain syntax (https://fountain.io): escaping text, and lexing a file into screenplay elements.
+"""Fountain syntax (https://fountain.io): escaping, lexing a file into elements, reading names.
 
-fountain.py maps these elements onto episodes and back; the names in cues, parentheticals and
-headings are read against the bible here.
-Beyond the spec, a backslash escapes any character, including a line break, so exported text
-survives verbatim; an app shows such a backslash as typed.
+fountain.py maps the elements onto episodes and back. Beyond the spec, a backslash escapes any
+character, a line break included, so exported text survives verbatim (an app shows it as typed).
 """
 
 from __future__ import annotations
@@ -217,8 +215,8 @@ def lex(text: str, source: str) -> Script:
     lines, notes = _scan(text, source)
     if not any(raw.strip() for _, raw in lines) and not notes:
         raise ImportFormatError(
-            f"{source}:1: the file is empty; a script needs at least a '# Episode N: Title' section, "
-            "a scene heading such as 'INT. OFFICE - DAY' and a line of dialogue"
+            f"{source}:1: the file is empty; start from 'dramaline export <series folder> --format fountain', or "
+            "write at least a '# Episode N: Title' section, a scene heading such as 'INT. OFFICE - DAY' and a line"
         )
     title_page, start = _title_page(lines)
     elements = _elements(lines[start:])
