@@ -114,6 +114,8 @@ def test_the_demo_premise_writes_twenty_heir_episodes() -> None:
     assert lead.gender == "male"
     assert series_problems(series) == []
     assert all(lead.id in {s for scene in e.scenes for s in scene.characters} for e in series.episodes)
+    opening = series.episodes[0].scenes[0]
+    assert "wedding" in (opening.purpose + " ".join(line.text for line in opening.lines)).lower()
 
 
 @pytest.mark.parametrize("archetype", list(Archetype))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import (
@@ -26,6 +28,8 @@ from dramaline.writers.embedded.casting import Casting, cast_series
 from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan, R
 from dramaline.writers.embedded.material import available_archetypes, load_archetype
 from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage, ThreadSpec
+
+T = TypeVar("T")
 
 
 class EmbeddedWriter:
@@ -51,7 +55,7 @@ class EmbeddedWriter:
         episodes: list[Episode] = []
         previous_cliff: CliffhangerSpec | None = None
         for number in range(1, n + 1):
-            plan = self._plan(spec, builder, schedule, number, n, previous_cliff)
+            plan = self._plan(spec, builder, schedule, number, n, previous_cliff, request.premise)
             episodes.append(builder.build(plan))
             previous_cliff = plan.ending if isinstance(plan.ending, CliffhangerSpec) else None
             if progress:
@@ -68,7 +72,7 @@ class EmbeddedWriter:
         )
         return Series(
             title=rng.choice(spec.titles).format(**context, place=""),
-            logline=rng.choice(spec.loglines).format(**context, place=""),
+            logline=rng.choice(_closest(spec.loglines, request.premise, str)).format(**context, place=""),
             premise=request.premise,
             archetype=archetype,
             tone=rng.choice(spec.tones),
@@ -88,9 +92,15 @@ class EmbeddedWriter:
         number: int,
         total: int,
         previous_cliff: CliffhangerSpec | None,
+        premise: str,
     ) -> EpisodePlan:
         stage = episode_stage(number, total)
-        opening = previous_cliff.next_hook if previous_cliff else _one(builder, spec.scenes.hook, stage, number)
+        if previous_cliff is not None:
+            opening: SceneSpec = previous_cliff.next_hook
+        else:
+            # The premise chooses how the series opens: the hook that shares the most of its words.
+            hooks = _closest(spec.scenes.hook, premise, lambda r: " ".join([r.purpose, *r.lines[0].text]))
+            opening = _one(builder, hooks, stage, number)
         required: list[tuple[SceneSpec, BeatType]] = []
         for thread, plant, payoff in schedule:
             if plant == number:
@@ -129,6 +139,17 @@ def choose_archetype(premise: str) -> Archetype:
         if score > best[0]:
             best = (score, archetype)
     return best[1]
+
+
+def _closest(options: list[T], premise: str, text_of: Callable[[T], str]) -> list[T]:
+    """The options whose text shares the most content words with the premise (all of them on a tie)."""
+    said = {w for w in re.findall(r"[a-z]+", premise.lower()) if len(w) > 3}
+
+    def overlap(option: T) -> int:
+        return len(said & set(re.findall(r"[a-z]+", text_of(option).lower())))
+
+    best = max(overlap(o) for o in options)
+    return [o for o in options if overlap(o) == best]
 
 
 def episode_stage(number: int, total: int) -> Stage:
