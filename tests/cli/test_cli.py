@@ -127,3 +127,42 @@ def test_export_markdown_default_path(folder: Path, capsys: pytest.CaptureFixtur
 def test_import_of_missing_file_is_explained(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "import", "nope.fountain", "--into", str(folder))
     assert code == 1 and "no such file" in err
+
+
+def test_bad_fountain_import_changes_nothing(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = {p: p.read_bytes() for p in folder.rglob("*.yaml")}
+    script = folder / "bad.fountain"
+    script.write_text("Title: X\n\n# Episode 1: Broken\n\nINT. THE MOON BASE - NIGHT\n\nMARGARET\nHello.\n")
+    code, out, err = run(capsys, "import", str(script), "--into", str(folder))
+    assert code == 1 and "bad.fountain:" in err and "Traceback" not in out + err
+    assert {p: p.read_bytes() for p in folder.rglob("*.yaml")} == before
+
+
+def test_llm_writer_through_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.protocol_server import ProtocolServer
+    from tests.test_llm_writer import reply_for
+
+    with ProtocolServer(handler=reply_for) as server:
+        monkeypatch.setenv("DRAMALINE_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("DRAMALINE_LLM_MODEL", "story-model")
+        out_dir = tmp_path / "llm"
+        code, out, err = run(
+            capsys,
+            "new",
+            "A cleaner is the secret heir",
+            "--writer",
+            "llm",
+            "-n",
+            "3",
+            "--seed",
+            "4",
+            "--out",
+            str(out_dir),
+        )
+        bodies = [r.body for r in server.requests]
+    assert code == 0, err
+    series = load_series(out_dir)
+    assert series.writer == "llm" and len(series.episodes) == 3
+    assert all(b["model"] == "story-model" and b["seed"] == 4 for b in bodies)

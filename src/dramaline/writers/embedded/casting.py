@@ -127,6 +127,8 @@ def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Castin
     palettes = {"warm": list(_WARM_PALETTES), "cold": list(_COLD_PALETTES)}
     for group in palettes.values():
         rng.shuffle(group)
+    # Ids are first names ("damian"), which read naturally in hand-edited files and scripts.
+    ids = {key: _slug(ref.first) for key, ref in names.items()}
     characters: dict[str, Character] = {}
     for key, role in spec.roles.items():
         temper = "cold" if role.role in (Role.ANTAGONIST, Role.RIVAL) else "warm"
@@ -135,7 +137,7 @@ def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Castin
         gender = genders[key]
         pitch = rng.randint(*role.voice.pitch)
         characters[key] = Character(
-            id=_slug(key),
+            id=ids[key],
             name=names[key].full,
             role=role.role,
             age=age,
@@ -144,9 +146,7 @@ def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Castin
             personality=tuple(rng.sample(role.personality, 3)),
             want=rng.choice(role.want).format(**context),
             secret=rng.choice(role.secret).format(**context),
-            relationships=tuple(
-                Relationship(to=_slug(r.to), kind=r.kind) for r in spec.relationships if r.source == key
-            ),
+            relationships=tuple(Relationship(to=ids[r.to], kind=r.kind) for r in spec.relationships if r.source == key),
             look=Look(
                 palette=palette,
                 hair=rng.choice(role.look.hair),
@@ -240,5 +240,5 @@ def _draw_names(
     return names
 
 
-def _slug(key: str) -> str:
-    return key.replace("_", "-")
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
