@@ -148,7 +148,7 @@ def test_llm_writer_through_the_command_line(
         monkeypatch.setenv("DRAMALINE_LLM_BASE_URL", server.url)
         monkeypatch.setenv("DRAMALINE_LLM_MODEL", "story-model")
         out_dir = tmp_path / "llm"
-        code, out, err = run(
+        code, _, err = run(
             capsys,
             "new",
             "A cleaner is the secret heir",
