@@ -59,7 +59,7 @@ def _overview(series: Series) -> None:
         f"{series.target_market} · {series.content_rating.value} · written by {series.writer.value}"
         f"{'' if series.seed is None else f' (seed {series.seed})'}[/]"
     )
-    console.print(Panel(meta, title=f"[bold]{series.title}[/]", expand=False))
+    console.print(Panel(meta, title=f"[bold]{series.title}[/]", expand=False), soft_wrap=False)
     cast = Table("name", "role", "age", "occupation", "want", title="Cast", title_justify="left")
     for c in series.bible.characters:
         cast.add_row(c.name, c.role.value, str(c.age), c.occupation, Text(c.want))

@@ -58,8 +58,8 @@ def test_characters_and_places_are_consistent(archetype: Archetype) -> None:
                 assert line.speaker == NARRATOR or line.speaker in scene.characters
     names = [c.name for c in series.bible.characters]
     assert len(set(names)) == len(names)
-    firsts = [c.first_name for c in series.bible.characters]
-    assert len(set(firsts)) == len(firsts), "two characters share a first name"
+    ids = [c.id for c in series.bible.characters]
+    assert len(set(ids)) == len(ids), "two characters share a given name"
     assert sum(c.role is Role.LEAD for c in series.bible.characters) == 1
 
 

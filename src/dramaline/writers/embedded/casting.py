@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dramaline.model import Character, Gender, Location, LocationKind, Look, Relationship, Role, Voice
 from dramaline.writers.embedded.material import default_names
-from dramaline.writers.embedded.spec import ArchetypeSpec, RoleSpec
+from dramaline.writers.embedded.spec import ArchetypeSpec, NamePool, RoleSpec
 
 # Curated palettes (outfit, accent, detail); antagonists get the colder, harder ones.
 _WARM_PALETTES = (
@@ -66,6 +66,7 @@ class NameRef:
     first: str
     last: str
     gender: Gender
+    surname_first: bool = False
 
     def __str__(self) -> str:
         return self.first
@@ -75,7 +76,7 @@ class NameRef:
 
     @property
     def full(self) -> str:
-        return f"{self.first} {self.last}"
+        return f"{self.last} {self.first}" if self.surname_first else f"{self.first} {self.last}"
 
     @property
     def he(self) -> str:
@@ -121,7 +122,7 @@ def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Castin
     pool = spec.names or default_names()
     words = re.findall(r"[a-z]+", premise.lower())
     genders = {key: _gender(role, words, rng) for key, role in spec.roles.items()}
-    names = _draw_names(spec, genders, pool.female, pool.male, pool.surnames, rng)
+    names = _draw_names(spec, genders, pool, rng)
     fillers = {key: rng.choice(values) for key, values in sorted(spec.fillers.items())}
     context: dict[str, object] = {**names, **fillers, "place": ""}
     palettes = {"warm": list(_WARM_PALETTES), "cold": list(_COLD_PALETTES)}
@@ -206,13 +207,9 @@ def _occupation(role: RoleSpec, premise_words: list[str], rng: random.Random) ->
 
 
 def _draw_names(
-    spec: ArchetypeSpec,
-    genders: dict[str, Gender],
-    female: list[str],
-    male: list[str],
-    surnames: list[str],
-    rng: random.Random,
+    spec: ArchetypeSpec, genders: dict[str, Gender], pool: NamePool, rng: random.Random
 ) -> dict[str, NameRef]:
+    female, male, surnames, surname_first = pool.female, pool.male, pool.surnames, pool.surname_first
     firsts = {Gender.FEMALE: rng.sample(female, len(female)), Gender.MALE: rng.sample(male, len(male))}
     lasts = rng.sample(surnames, len(surnames))
     # Blood relatives share a surname; in-laws, spouses and exes keep their own.
@@ -236,7 +233,7 @@ def _draw_names(
         fam = root(key)
         if fam not in surname_of:
             surname_of[fam] = lasts.pop() if lasts else rng.choice(surnames)
-        names[key] = NameRef(first=first, last=surname_of[fam], gender=gender)
+        names[key] = NameRef(first=first, last=surname_of[fam], gender=gender, surname_first=surname_first)
     return names
 
 

@@ -276,7 +276,7 @@ class EpisodeBuilder:
         return f"{base}, Part {part}"
 
     def _name_of(self, character_id: str) -> str:
-        return next(c.first_name for c in self.casting.characters.values() if c.id == character_id)
+        return next(self.casting.names[k].first for k, c in self.casting.characters.items() if c.id == character_id)
 
 
 @cache

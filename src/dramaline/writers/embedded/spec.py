@@ -114,6 +114,7 @@ class LocationSpec(_Spec):
 
 
 class NamePool(_Spec):
+    surname_first: bool = False
     female: Annotated[list[NonEmpty], Field(min_length=4)]
     male: Annotated[list[NonEmpty], Field(min_length=4)]
     surnames: Annotated[list[NonEmpty], Field(min_length=4)]
