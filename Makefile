@@ -8,8 +8,8 @@ DEMO_DIR := demo/janitor-heir
 
 .PHONY: install demo test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml scripts/setup.sh
-	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
+$(STAMP): pyproject.toml scripts/setup.sh scripts/apt-packages.txt
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh scripts/apt-packages.txt
 	touch $(STAMP)
 
 install: $(STAMP)
