@@ -42,6 +42,10 @@ class ImportFormatError(DramalineError):
     """A file being imported cannot be mapped onto the series model."""
 
 
+class MediaError(DramalineError):
+    """A media tool (ffmpeg, ffprobe) failed or produced something unusable."""
+
+
 class ProviderError(DramalineError):
     """A backend (model server, TTS engine, ...) failed."""
 

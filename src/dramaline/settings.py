@@ -5,6 +5,8 @@ Built once by the CLI and passed down; nothing reads the environment anywhere el
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
@@ -46,6 +48,19 @@ class Settings(BaseSettings):
         default=3, ge=1, le=10, description="Attempts per step when the model's JSON fails validation."
     )
     llm_temperature: float = Field(default=0.8, ge=0, le=2, description="Sampling temperature for writing.")
+    speech_backend: Literal["espeak", "openai"] = Field(
+        default="espeak", description="Text-to-speech: espeak (embedded, offline) or openai (any /v1/audio/speech server)."
+    )
+    speech_base_url: str = Field(
+        default="http://localhost:8880/v1", description="Base URL of the OpenAI-compatible speech server."
+    )
+    speech_model: str = Field(default="tts-1", description="Model name sent to the speech server.")
+    speech_api_key: SecretStr | None = Field(default=None, description="API key for the speech server, if it needs one.")
+    c2pa_cert: str = Field(
+        default="",
+        description="PEM certificate chain for C2PA signing; empty: a studio key made in the series folder.",
+    )
+    c2pa_key: str = Field(default="", description="PEM private key matching DRAMALINE_C2PA_CERT.")
     words_per_minute: int = Field(
         default=150, ge=60, le=300, description="Reading speed used to estimate spoken duration."
     )

@@ -1,0 +1,1 @@
+"""Stage 2, produce: a written series -> voiced, captioned, labelled vertical MP4 episodes, cached."""

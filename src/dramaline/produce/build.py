@@ -1,0 +1,300 @@
+"""`dramaline make`: a series folder -> finished episodes, building only what is not in the cache.
+
+Per episode, in order: voice every line (cached per line) -> lay out the timeline -> render and
+encode every scene as a segment (cached per scene, run by the executor) -> mix and master the
+audio (cached) -> join the segments and mux the audio with the AIGC metadata (cached) -> write
+the outputs (episode MP4, captions, cover, preview, timeline JSON) and sign with C2PA last.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dramaline import render
+from dramaline.captions.cues import to_srt, to_vtt
+from dramaline.labels.metadata import aigc_metadata, ffmpeg_metadata_args
+from dramaline.model import NARRATOR, BeatType, Bible, Episode, Line, Preset, Series, Timeline, Voice
+from dramaline.produce import covers, encode, segments, timing
+from dramaline.produce.cache import Cache, digest, key
+from dramaline.produce.executors import Executor
+from dramaline.produce.otio_export import write_series_timeline
+from dramaline.series_folder import load_series, write_text_atomic
+from dramaline.sound.audio import read_wav, write_wav
+from dramaline.sound.effects import effects_for
+from dramaline.sound.mix import master, mix
+from dramaline.sound.score import score
+from dramaline.sound.speech import SpeechModel
+
+EPISODE_VERSION = 1
+MIX_VERSION = 1
+VOICE_VERSION = 1
+PREVIEW_SECONDS = 3.0
+PRODUCER = "dramaline"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildSummary:
+    """What a build did: per stage, how many assets were built and how many came from the cache."""
+
+    built: Counter[str] = field(default_factory=Counter)
+    reused: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    episodes: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Production:
+    """The backends and settings of one build."""
+
+    preset: Preset
+    speech: SpeechModel
+    executor: Executor
+    signer: Callable[[Path, Path, str], None] | None = None  # (source, out, title): C2PA, last step
+
+
+def make(
+    folder: Path,
+    production: Production,
+    *,
+    episodes: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Build the selected episodes (all by default) of the series in `folder`."""
+    started = time.perf_counter()
+    series = load_series(folder)
+    numbers = list(episodes) if episodes else [e.number for e in series.episodes]
+    cache = Cache(folder / ".dramaline" / "cache")
+    cache.clear_scratch()
+    out_dir = folder / "build" / production.preset.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = BuildSummary()
+    for n in numbers:
+        _make_episode(series, series.episode(n), production, cache, out_dir, summary, progress)
+    _write_otio(series, out_dir)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _make_episode(
+    series: Series,
+    episode: Episode,
+    production: Production,
+    cache: Cache,
+    out_dir: Path,
+    summary: BuildSummary,
+    progress: Progress | None,
+) -> None:
+    preset = production.preset
+    stem = f"ep{episode.number:03d}"
+    takes = _voice(series, episode, production.speech, cache, summary)
+    lengths = [[read_wav(takes[(s.id, i)]).frames(preset.fps) for i in range(len(s.lines))] for s in episode.scenes]
+    timeline = timing.lay_out(series, episode, lengths, preset)
+
+    jobs = [_segment_job(series, timeline, i, preset) for i in range(len(timeline.scenes))]
+    keys = [key("segment", segments.VERSION, [digest(job)], {"render": f"embedded:{render.VERSION}"}) for job in jobs]
+    found = {i: cache.get(k) for i, k in enumerate(keys)}
+    missing = [i for i, p in found.items() if p is None]
+    summary.reused["scene"] += len(jobs) - len(missing)
+    done = len(jobs) - len(missing)
+    if progress:
+        progress(f"episode {episode.number} scenes", done, len(jobs))
+    for j, data in production.executor.run(segments.render_segment, [jobs[i] for i in missing]):
+        scratch = cache.scratch(".mp4")
+        scratch.write_bytes(data)
+        found[missing[j]] = cache.put(keys[missing[j]], "segment", scratch)
+        summary.built["scene"] += 1
+        done += 1
+        if progress:
+            progress(f"episode {episode.number} scenes", done, len(jobs))
+    segment_paths = [p for _, p in sorted(found.items()) if p is not None]
+
+    audio = _audio(series, timeline, takes, cache, summary)
+    metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
+    meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
+    ep_key = key("episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)])
+    joined = cache.get(ep_key)
+    if joined is None:
+        scratch = cache.scratch(".mp4")
+        encode.mux(segment_paths, audio, scratch, metadata_args=meta_args)
+        joined = cache.put(ep_key, "episode", scratch)
+        summary.built["episode"] += 1
+    else:
+        summary.reused["episode"] += 1
+    _write_outputs(series, episode, timeline, joined, jobs, production, cache, out_dir, stem, summary)
+
+
+def _voice(
+    series: Series, episode: Episode, speech: SpeechModel, cache: Cache, summary: BuildSummary
+) -> dict[tuple[str, int], Path]:
+    """Every line's take, from the cache or freshly spoken (several at once: each is a subprocess)."""
+    wanted: dict[tuple[str, int], tuple[str, Line, Voice]] = {}
+    for scene in episode.scenes:
+        for i, line in enumerate(scene.lines):
+            voice = series.narrator if line.speaker == NARRATOR else series.bible.character(line.speaker).voice
+            k = key(
+                "voice",
+                VOICE_VERSION,
+                [digest(line.text), line.emotion.value, series.language, digest(voice)],
+                {"speech": speech.fingerprint},
+            )
+            wanted[(scene.id, i)] = (k, line, voice)
+    takes: dict[tuple[str, int], Path] = {}
+    todo = []
+    for where, (k, line, voice) in wanted.items():
+        hit = cache.get(k)
+        if hit is None:
+            todo.append((where, k, line, voice))
+        else:
+            takes[where] = hit
+            summary.reused["line"] += 1
+
+    def speak(item: tuple[tuple[str, int], str, Line, Voice]) -> tuple[tuple[str, int], Path]:
+        where, k, line, voice = item
+        scratch = cache.scratch(".wav")
+        write_wav(speech.speak(line.text, voice, line.emotion, language=series.language), scratch)
+        return where, cache.put(k, "voice", scratch)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for where, path in pool.map(speak, todo):
+            takes[where] = path
+            summary.built["line"] += 1
+    return takes
+
+
+def _segment_job(series: Series, timeline: Timeline, index: int, preset: Preset) -> segments.SegmentJob:
+    scene = timeline.scenes[index]
+    # Only what the scene shows goes into its job (and so its cache key): its characters' looks,
+    # its location, the language of its captions. Editing another scene or a secret rebuilds nothing here.
+    people = tuple(
+        c.model_copy(update={"relationships": (), "want": "-", "secret": "-", "personality": ("-",)})
+        for c in series.bible.characters
+        if c.id in scene.characters
+    )
+    place = (series.bible.location(scene.location),)
+    view = series.model_copy(
+        update={
+            "title": "-",
+            "logline": "-",
+            "premise": "-",
+            "episodes": (),
+            "seed": None,
+            "bible": Bible.model_construct(characters=people, locations=place, threads=()),
+        }
+    )
+    label = segments.label_frames_for(preset)
+    return segments.SegmentJob(
+        scene=segments.shifted(scene),
+        series=view,
+        preset=preset,
+        label_frames=max(0, label - scene.start_frame),
+        show_credits=index == 0 and bool(series.registration_number),
+    )
+
+
+def _audio(
+    series: Series, timeline: Timeline, takes: dict[tuple[str, int], Path], cache: Cache, summary: BuildSummary
+) -> Path:
+    ordered = [takes[(s.scene_id, line.index)] for s in timeline.scenes for line in s.lines]
+    seed = series.seed or 0
+    k = key("mix", MIX_VERSION, [digest(timeline), *map(_object_digest, ordered), str(seed)])
+    hit = cache.get(k)
+    if hit is not None:
+        summary.reused["mix"] += 1
+        return hit
+    dialogue = [
+        (line.start_frame, read_wav(takes[(s.scene_id, line.index)])) for s in timeline.scenes for line in s.lines
+    ]
+    mixed = master(mix(timeline, dialogue, effects_for(timeline), score(timeline, seed=seed)))
+    scratch = cache.scratch(".wav")
+    write_wav(mixed, scratch)
+    summary.built["mix"] += 1
+    return cache.put(k, "mix", scratch)
+
+
+def _write_outputs(
+    series: Series,
+    episode: Episode,
+    timeline: Timeline,
+    joined: Path,
+    jobs: list[segments.SegmentJob],
+    production: Production,
+    cache: Cache,
+    out_dir: Path,
+    stem: str,
+    summary: BuildSummary,
+) -> None:
+    preset = production.preset
+    cues = [c for s in timeline.scenes for line in s.lines for c in line.cues]
+    write_text_atomic(out_dir / f"{stem}.timeline.json", json.dumps(timeline.model_dump(mode="json"), indent=1))
+    write_text_atomic(out_dir / f"{stem}.srt", to_srt(cues, preset.fps))
+    write_text_atomic(out_dir / f"{stem}.vtt", to_vtt(cues, preset.fps))
+
+    strongest = _strongest_scene(timeline)
+    cover_key = key("cover", covers.VERSION, [digest(jobs[strongest])])
+    cover = cache.get(cover_key)
+    if cover is None:
+        scratch = cache.scratch(".jpg")
+        covers.write_cover(jobs[strongest], episode.title, scratch)
+        cover = cache.put(cover_key, "cover", scratch)
+    _copy_atomic(cover, out_dir / f"{stem}.cover.jpg")
+
+    preview_key = key("preview", 1, [_object_digest(joined), str(PREVIEW_SECONDS)])
+    clip = cache.get(preview_key)
+    if clip is None:
+        scratch = cache.scratch(".mp4")
+        encode.preview(joined, scratch, seconds=PREVIEW_SECONDS, preset=preset)
+        clip = cache.put(preview_key, "preview", scratch)
+    _copy_atomic(clip, out_dir / f"{stem}.preview.mp4")
+
+    final = out_dir / f"{stem}.mp4"
+    title = f"{series.title} — {episode.title}"
+    signer = production.signer
+    if signer is None:
+        _copy_atomic(joined, final)
+    else:
+        # Signing is the very last step: any remux after it would strip the manifest.
+        encode.write_atomic_via(final, lambda tmp: signer(joined, tmp, title))
+    summary.episodes.append(final)
+
+
+def _write_otio(series: Series, out_dir: Path) -> None:
+    """The editing timeline of every episode built so far with this preset."""
+    timelines, media = [], []
+    for episode in series.episodes:
+        stem = f"ep{episode.number:03d}"
+        plan, video = out_dir / f"{stem}.timeline.json", out_dir / f"{stem}.mp4"
+        if plan.is_file() and video.is_file():
+            timelines.append(Timeline.model_validate_json(plan.read_text(encoding="utf-8")))
+            media.append(video)
+    write_series_timeline(series, timelines, media, out_dir / "series.otio")
+
+
+def _strongest_scene(timeline: Timeline) -> int:
+    """The scene a cover should come from: the first face-slap, else a reveal, else the hook."""
+    for beat in (BeatType.FACE_SLAP, BeatType.REVEAL, BeatType.BETRAYAL, BeatType.CONFRONTATION):
+        for i, scene in enumerate(timeline.scenes):
+            if scene.beat is beat:
+                return i
+    return 0
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    encode.write_atomic_via(target, lambda tmp: tmp.write_bytes(source.read_bytes()))
+
+
+def _object_digest(path: Path) -> str:
+    """The content digest of a cached object, from its place in the store (objects/ab/cdef…)."""
+    return path.parent.name + path.stem
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "series"

@@ -1,0 +1,104 @@
+"""One scene -> one encoded video segment: rendered frames, captions and labels burned in.
+
+A segment job is self-contained and picklable, so any executor (a local process pool, or Ray
+workers on other machines) can run it and hand back the segment's bytes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from dramaline import render
+from dramaline.captions.render import CaptionPainter, Overlay, composite
+from dramaline.labels.visible import LABEL_SECONDS, credits_overlay, label_overlay
+from dramaline.model import Preset, Series, TimedScene
+from dramaline.produce.encode import encode_frames
+
+VERSION = 1
+
+
+class SegmentJob(BaseModel):
+    """Everything needed to make one scene's segment; its digest is the segment's cache key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scene: TimedScene  # shifted to start at frame 0, so a scene's pixels do not depend on its place
+    series: Series  # only the parts the scene shows go into the key (see build.segment_key)
+    preset: Preset
+    label_frames: int  # frames of the episode's opening that carry the AI label (0: none here)
+    show_credits: bool
+    encoder_threads: int = 1
+
+
+def shifted(scene: TimedScene) -> TimedScene:
+    """The scene with every frame number relative to its own start."""
+    d = scene.start_frame
+    return scene.model_copy(
+        update={
+            "start_frame": 0,
+            "end_frame": scene.end_frame - d,
+            "lines": tuple(
+                line.model_copy(
+                    update={
+                        "start_frame": line.start_frame - d,
+                        "end_frame": line.end_frame - d,
+                        "cues": tuple(
+                            c.model_copy(update={"start_frame": c.start_frame - d, "end_frame": c.end_frame - d})
+                            for c in line.cues
+                        ),
+                    }
+                )
+                for line in scene.lines
+            ),
+            "shots": tuple(
+                s.model_copy(update={"start_frame": s.start_frame - d, "end_frame": s.end_frame - d})
+                for s in scene.shots
+            ),
+        }
+    )
+
+
+def label_frames_for(preset: Preset) -> int:
+    """How many opening frames of an episode carry the visible AI label."""
+    return round(LABEL_SECONDS * preset.fps)
+
+
+def frames(job: SegmentJob) -> Iterator[np.ndarray]:
+    """The segment's finished frames: the renderer's picture with captions and labels on top."""
+    painter = CaptionPainter(job.preset, job.series.language)
+    cue_at: dict[int, str] = {}
+    for line in job.scene.lines:
+        for cue in line.cues:
+            for f in range(cue.start_frame, cue.end_frame):
+                cue_at[f] = cue.text
+    label: Overlay | None = label_overlay(job.preset, job.series.language) if job.label_frames else None
+    credits = (
+        credits_overlay(job.preset, job.series.registration_number, job.series.language) if job.show_credits else None
+    )
+    for f, picture in enumerate(render.render_scene(job.scene, job.series, job.preset)):
+        frame = picture if picture.flags.writeable else picture.copy()
+        if f in cue_at or (label is not None and f < job.label_frames) or credits is not None:
+            frame = frame.copy()  # the renderer may hand back a cached frame; never draw on it
+        if f in cue_at:
+            composite(frame, painter.paint(cue_at[f]))
+        if label is not None and f < job.label_frames:
+            composite(frame, label)
+            if credits is not None:
+                composite(frame, credits)
+        yield frame
+
+
+def render_segment(job: SegmentJob) -> bytes:
+    """Render and encode one scene; returns the MP4 segment's bytes (executors ship bytes, not paths)."""
+    with tempfile.TemporaryDirectory(prefix="dramaline-seg-") as tmp:
+        out = Path(tmp) / "segment.mp4"
+        written = encode_frames(frames(job), job.preset, out, threads=job.encoder_threads)
+        expected = job.scene.end_frame - job.scene.start_frame
+        if written != expected:
+            raise RuntimeError(f"scene {job.scene.scene_id}: renderer gave {written} frames, expected {expected}")
+        return out.read_bytes()

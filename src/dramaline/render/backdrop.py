@@ -1,0 +1,184 @@
+"""Paints a location once per (place, hour, look, frame size) into the layers frames are cut from.
+
+The wide set has three depth layers (far wall, mid furniture, foreground props) drawn with margins
+so the camera can pan, shake and push in; the close-up set is the same room zoomed and softened
+behind faces. Layers are graded for the hour before lights are painted, so lamps glow at night.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from dramaline.model import Location, LocationKind, TimeOfDay
+from dramaline.render import rooms_grand, rooms_indoor, rooms_outdoor
+from dramaline.render.canvas import Canvas
+from dramaline.render.color import Grade, Pixels, palette_rgb, time_grade, vignette
+from dramaline.render.props import Room
+
+DRAWERS: dict[LocationKind, Callable[[Room], None]] = {
+    LocationKind.OFFICE: rooms_indoor.office,
+    LocationKind.MANSION_HALL: rooms_grand.mansion_hall,
+    LocationKind.WEDDING_VENUE: rooms_grand.wedding_venue,
+    LocationKind.HOSPITAL_ROOM: rooms_indoor.hospital_room,
+    LocationKind.STREET: rooms_outdoor.street,
+    LocationKind.ROOFTOP: rooms_outdoor.rooftop,
+    LocationKind.RESTAURANT: rooms_indoor.restaurant,
+    LocationKind.BEDROOM: rooms_indoor.bedroom,
+    LocationKind.CAR_INTERIOR: rooms_indoor.car_interior,
+    LocationKind.COURTYARD: rooms_outdoor.courtyard,
+    LocationKind.PALACE_HALL: rooms_grand.palace_hall,
+    LocationKind.FOREST: rooms_outdoor.forest,
+    LocationKind.BALLROOM: rooms_grand.ballroom,
+    LocationKind.COURTROOM: rooms_indoor.courtroom,
+    LocationKind.PRISON: rooms_indoor.prison,
+    LocationKind.GARDEN: rooms_outdoor.garden,
+}
+"""How each kind of place is painted; every LocationKind has one."""
+
+SCROLLING: dict[LocationKind, float] = {LocationKind.CAR_INTERIOR: rooms_indoor.CAR_SCROLL_PERIOD}
+"""Places whose far view slides past on its own (the city outside a car), with its repeat width."""
+
+PARALLAX_FAR, PARALLAX_MID, PARALLAX_FG, PARALLAX_CLOSE = 0.3, 0.65, 1.35, 0.35
+"""How far each layer moves per pixel of camera travel; characters move 1.0."""
+
+CLOSE_ZOOM, CLOSE_FOCUS = 1.8, (0.5, 0.4)
+"""The close-up set shows the room magnified about the wall behind the characters' heads."""
+
+_LOW_RES = 4  # the close-up set is painted at a quarter size; upscaling softens it like a long lens
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A painted layer: pixels, an optional coverage mask, and where its top-left sits at rest."""
+
+    rgb: Pixels
+    mask: NDArray[np.bool_] | None
+    y: int
+    x: int
+    parallax: float
+    period_px: int = 0
+    """Horizontal repeat width when the layer slides on its own; 0 when it does not."""
+
+
+@dataclass(frozen=True)
+class Backdrop:
+    """All layers of one location at one hour and frame size."""
+
+    far: Layer
+    mid: Layer | None
+    fg: Layer | None
+    close: Layer
+    close_mid: Layer | None
+    """The close-up set's furniture, kept apart only when the far view slides behind it."""
+
+
+def margins(width: int, height: int) -> tuple[int, int]:
+    """Extra pixels painted beyond each side of the frame, (x, y), for camera travel."""
+    return max(2, round(width * 0.1)), max(2, round(height * 0.06))
+
+
+@lru_cache(maxsize=6)
+def backdrop(location: Location, time_of_day: TimeOfDay, flashback: bool, width: int, height: int) -> Backdrop:
+    """The layers of `location` at `time_of_day`, graded for a flashback when asked; cached."""
+    mx, my = margins(width, height)
+    period = SCROLLING.get(location.kind, 0.0)
+    far, mid, fg = _paint(location, time_of_day, width, height, (mx, my), zoom=1.0, period=period)
+    grade = time_grade(time_of_day)
+    far_px = _finish(far, grade, flashback, vignette_strength=0.55)
+    wide_far = Layer(far_px, None, -my, -mx, PARALLAX_FAR, round(period * width))
+    wide_mid = _sparse(mid, grade, flashback, (mx, my), PARALLAX_MID)
+    wide_fg = _sparse(fg, grade, flashback, (mx, my), PARALLAX_FG)
+
+    lw, lh = max(4, width // _LOW_RES), max(4, height // _LOW_RES)
+    lmx, lmy = mx * lw / width, my * lh / height
+    separate = period > 0
+    cfar, cmid, _ = _paint(
+        location, time_of_day, lw, lh, (lmx, lmy), zoom=CLOSE_ZOOM, period=period * CLOSE_ZOOM, merge=not separate
+    )
+    full = (far_px.shape[1], far_px.shape[0])
+    close_px = _finish(cfar, grade, flashback, vignette_strength=0.55, size=full)
+    close = Layer(close_px, None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width))
+    close_mid = _sparse(cmid, grade, flashback, (mx, my), PARALLAX_CLOSE, size=full) if separate else None
+    return Backdrop(wide_far, wide_mid, wide_fg, close, close_mid)
+
+
+def _paint(
+    location: Location,
+    time_of_day: TimeOfDay,
+    width: int,
+    height: int,
+    margin: tuple[float, float],
+    *,
+    zoom: float,
+    period: float,
+    merge: bool = False,
+) -> tuple[Canvas, Canvas, Canvas]:
+    """Run the location's drawer onto fresh far/mid/fg canvases (mid painted onto far when `merge`)."""
+    mx, my = margin
+    size = (round(width + 2 * mx + period * width), round(height + 2 * my))
+    lights = time_of_day in (TimeOfDay.DUSK, TimeOfDay.NIGHT)
+    focus = CLOSE_FOCUS if zoom != 1.0 else (0.5, 0.5)
+
+    def canvas(image: Image.Image, mask: Image.Image | None, enabled: bool = True) -> Canvas:
+        return Canvas(image, mask, width, height, (mx, my), zoom, focus, lights, enabled)
+
+    far = canvas(Image.new("RGB", size, (0, 0, 0)), None)
+    mid = far if merge else canvas(Image.new("RGB", size, (0, 0, 0)), Image.new("L", size, 0))
+    if zoom == 1.0:
+        fg = canvas(Image.new("RGB", size, (0, 0, 0)), Image.new("L", size, 0))
+    else:  # foreground props would loom over a close-up's face; the close set leaves them out
+        fg = canvas(Image.new("RGB", (1, 1)), None, enabled=False)
+    palette = palette_rgb(location.palette, 5)
+    rng = random.Random(zlib.crc32(location.id.encode()))
+    DRAWERS[location.kind](Room(far, mid, fg, palette, time_of_day, rng))
+    return far, mid, fg
+
+
+def _finish(
+    c: Canvas, grade: Grade, flashback: bool, *, vignette_strength: float, size: tuple[int, int] | None = None
+) -> Pixels:
+    """Grade a painted canvas, light its lamps, then apply the flashback look; returns pixels."""
+    c.rebind(grade.apply_image(c.image))
+    c.flush_lights()
+    image = c.image if size is None else c.image.resize(size, Image.Resampling.BILINEAR)
+    if flashback:
+        image = Grade(sepia=True).apply_image(image)
+    px = np.asarray(image, dtype=np.uint8)
+    if flashback:
+        px = vignette(px, vignette_strength)
+    return np.ascontiguousarray(px)
+
+
+def _sparse(
+    c: Canvas,
+    grade: Grade,
+    flashback: bool,
+    margin: tuple[int, int],
+    parallax: float,
+    size: tuple[int, int] | None = None,
+) -> Layer | None:
+    """A masked layer cropped to what was painted on it, or None when nothing was."""
+    assert c.mask is not None
+    px = _finish(c, grade, flashback, vignette_strength=0.0, size=size)
+    mask_image = c.mask if size is None else c.mask.resize(size, Image.Resampling.BILINEAR)
+    mask = np.asarray(mask_image) >= 128
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    mx, my = margin
+    return Layer(
+        np.ascontiguousarray(px[y0:y1, x0:x1]),
+        np.ascontiguousarray(mask[y0:y1, x0:x1]),
+        int(y0) - my,
+        int(x0) - mx,
+        parallax,
+    )
