@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from dramaline import render
-from dramaline.model import PRESETS, Series, WriteRequest, count_words
+from dramaline.model import PRESETS, Series, Timeline, WriteRequest, count_words
 from dramaline.produce import encode, segments, timing
 from dramaline.produce.build import _segment_job
 from dramaline.produce.executors import LocalExecutor
@@ -28,7 +28,7 @@ from dramaline.writers.embedded.writer import EmbeddedWriter
 PRESET = PRESETS["final"]
 
 
-def _episode(target_s: float) -> tuple[Series, object]:
+def _episode(target_s: float) -> tuple[Series, Timeline]:
     series = EmbeddedWriter().write(
         WriteRequest(premise="A janitor is secretly the heir of the richest family", episodes=3, seed=5)
     )
@@ -43,9 +43,9 @@ def _episode(target_s: float) -> tuple[Series, object]:
     return series, timeline
 
 
-def ours(series: Series, timeline: object, out_dir: Path) -> tuple[float, list[Path]]:
+def ours(series: Series, timeline: Timeline, out_dir: Path) -> tuple[float, list[Path]]:
     """Render + encode every scene with the local executor; returns seconds and the segments."""
-    jobs = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]  # type: ignore[attr-defined]
+    jobs = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
     start = time.perf_counter()
     paths: list[Path] = [out_dir / f"seg{i:02d}.mp4" for i in range(len(jobs))]
     for i, data in LocalExecutor().run(segments.render_segment, jobs):
@@ -67,7 +67,7 @@ def floor(segment_paths: list[Path], out_dir: Path) -> float:
     return time.perf_counter() - start - decode_s
 
 
-def moviepy_peer(series: Series, timeline: object, out_dir: Path) -> float | None:
+def moviepy_peer(series: Series, timeline: Timeline, out_dir: Path) -> float | None:
     """The same composite in moviepy 2: a zooming still per scene, captions, audio; None if not installed."""
     try:
         from moviepy import CompositeVideoClip, ImageClip, TextClip, concatenate_videoclips
@@ -75,11 +75,13 @@ def moviepy_peer(series: Series, timeline: object, out_dir: Path) -> float | Non
         return None
     from dramaline.captions.fonts import font_for  # the same font our captions use
 
+    font_path = str(font_for(series.language, "", 54).path)
+
     fps = PRESET.fps
     start = time.perf_counter()
     clips = []
-    for i, scene in enumerate(timeline.scenes):  # type: ignore[attr-defined]
-        job = _segment_job(series, timeline, i, PRESET)  # type: ignore[arg-type]
+    for i, scene in enumerate(timeline.scenes):
+        job = _segment_job(series, timeline, i, PRESET)
         still = render.render_still(job.scene, job.series, PRESET, 0)
         seconds = scene.duration_frames / fps
         base = ImageClip(still).with_duration(seconds).resized(lambda t, d=seconds: 1 + 0.08 * t / d)
@@ -87,7 +89,7 @@ def moviepy_peer(series: Series, timeline: object, out_dir: Path) -> float | Non
         for line in job.scene.lines:
             for cue in line.cues:
                 text = TextClip(
-                    font=str(font_for(series.language)), text=cue.text, font_size=54, color="white",
+                    font=font_path, text=cue.text, font_size=54, color="white",
                     stroke_color="black", stroke_width=4, method="caption", size=(int(PRESET.width_px * 0.88), None),
                 )  # fmt: skip
                 layers.append(
@@ -112,7 +114,7 @@ def run(target_s: float = 60.0) -> dict[str, float]:
         floor_s = floor(paths, out)
         peer_s = moviepy_peer(series, timeline, out)
     result = {
-        "video_s": timeline.duration_frames / PRESET.fps,  # type: ignore[attr-defined]
+        "video_s": timeline.duration_frames / PRESET.fps,
         "ours_s": ours_s,
         "floor_s": floor_s,
         "vs_floor": ours_s / floor_s,
@@ -129,7 +131,9 @@ def report(result: dict[str, float]) -> str:
         f"{result['vs_floor']:.2f}x the bare libx264 encode ({result['floor_s']:.1f} s; target <= 1.5x)"
     )
     if "moviepy_s" in result:
-        line += f"; moviepy 2 took {result['moviepy_s']:.1f} s, ours is {result['vs_moviepy']:.1f}x faster (target >= 10x)"
+        line += (
+            f"; moviepy 2 took {result['moviepy_s']:.1f} s, ours is {result['vs_moviepy']:.1f}x faster (target >= 10x)"
+        )
     else:
         line += "; moviepy not installed (pip install moviepy) so the peer was not measured"
     return line

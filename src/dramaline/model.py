@@ -468,7 +468,7 @@ class Preset(Frozen):
 
 PRESETS: dict[str, Preset] = {
     "final": Preset(name="final", width_px=1080, height_px=1920, fps=30, crf=20, x264_preset="veryfast"),
-    "draft": Preset(name="draft", width_px=720, height_px=1280, fps=30, crf=26, x264_preset="ultrafast"),
+    "draft": Preset(name="draft", width_px=720, height_px=1280, fps=30, crf=26, x264_preset="superfast"),
 }
 
 

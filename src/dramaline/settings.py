@@ -49,13 +49,16 @@ class Settings(BaseSettings):
     )
     llm_temperature: float = Field(default=0.8, ge=0, le=2, description="Sampling temperature for writing.")
     speech_backend: Literal["espeak", "openai"] = Field(
-        default="espeak", description="Text-to-speech: espeak (embedded, offline) or openai (any /v1/audio/speech server)."
+        default="espeak",
+        description="Text-to-speech: espeak (embedded, offline) or openai (any /v1/audio/speech server).",
     )
     speech_base_url: str = Field(
         default="http://localhost:8880/v1", description="Base URL of the OpenAI-compatible speech server."
     )
     speech_model: str = Field(default="tts-1", description="Model name sent to the speech server.")
-    speech_api_key: SecretStr | None = Field(default=None, description="API key for the speech server, if it needs one.")
+    speech_api_key: SecretStr | None = Field(
+        default=None, description="API key for the speech server, if it needs one."
+    )
     c2pa_cert: str = Field(
         default="",
         description="PEM certificate chain for C2PA signing; empty: a studio key made in the series folder.",

@@ -19,13 +19,13 @@ def sine(hz: float, seconds: float, *, peak: float = 0.5, rate: int = RATE) -> A
 
 
 def test_audio_is_mono_float32_and_counts_frames_rounded_up() -> None:
-    audio = Audio(np.zeros(1601, dtype=np.float64))
-    assert audio.samples.dtype == np.float32
+    audio = Audio(np.zeros(1601, dtype=np.float32))
+    assert Audio(np.zeros(3, dtype=np.float64)).samples.dtype == np.float32
     assert audio.duration_s == pytest.approx(1601 / RATE)
     assert audio.frames(30) == 2
-    assert Audio(np.zeros(1600)).frames(30) == 1
+    assert Audio(np.zeros(1600, dtype=np.float32)).frames(30) == 1
     with pytest.raises(InvalidInputError, match="mono"):
-        Audio(np.zeros((10, 2)))
+        Audio(np.zeros((10, 2), dtype=np.float32))
 
 
 @pytest.mark.parametrize("fps", [24, 25, 30, 60, 7])

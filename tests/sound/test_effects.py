@@ -20,6 +20,7 @@ def test_effects_have_their_length_and_peak_and_are_deterministic(kind: EffectKi
     assert float(np.max(np.abs(sound.samples))) == pytest.approx(10 ** (PEAK_DBFS / 20), rel=1e-4)
     assert np.array_equal(sound.samples, effect(kind).samples)
     assert abs(float(sound.samples[-1])) < 1e-3
+    assert not sound.samples.flags.writeable
 
 
 def test_effect_character() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dramaline.cli.common import console, open_series, settings
@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from dramaline.produce.build import Production
     from dramaline.sound.delivery import SpeechModel
 
-DEMO_PREMISE = (
-    "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
-)
+DEMO_PREMISE = "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +82,7 @@ def _build(folder: Path, numbers: list[int], preset_name: str, executor_spec: st
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True,
     ) as bar:  # fmt: skip
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(what: str, done: int, total: int) -> None:
             if what not in tasks:

@@ -71,6 +71,8 @@ def make(
     """Build the selected episodes (all by default) of the series in `folder`."""
     started = time.perf_counter()
     series = load_series(folder)
+    encode.ffmpeg_binary()  # check the tools before any work is spent
+    encode.ffmpeg_binary("ffprobe")
     numbers = list(episodes) if episodes else [e.number for e in series.episodes]
     cache = Cache(folder / ".dramaline" / "cache")
     cache.clear_scratch()
@@ -120,7 +122,9 @@ def _make_episode(
     audio = _audio(series, timeline, takes, cache, summary)
     metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
     meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
-    ep_key = key("episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)])
+    ep_key = key(
+        "episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)]
+    )
     joined = cache.get(ep_key)
     if joined is None:
         scratch = cache.scratch(".mp4")

@@ -63,9 +63,7 @@ def digest(value: BaseModel | Path | bytes | str) -> str:
 
 def key(stage: str, version: int, inputs: list[str], providers: dict[str, str] | None = None) -> str:
     """The cache key of running `stage` (at `version`) on inputs with these digests and backends."""
-    return digest(
-        canonical_json({"stage": stage, "version": version, "inputs": inputs, "providers": providers or {}})
-    )
+    return digest(canonical_json({"stage": stage, "version": version, "inputs": inputs, "providers": providers or {}}))
 
 
 class Cache:

@@ -58,7 +58,7 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
                     f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs "
                     f"({preset.height_px}, {preset.width_px}, 3) uint8"
                 )
-            proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+            proc.stdin.write(np.ascontiguousarray(frame).data)
             count += 1
         proc.stdin.close()
     except BrokenPipeError:
@@ -71,9 +71,7 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
     return count
 
 
-def mux(
-    segments: Sequence[Path], audio_wav: Path, out: Path, *, metadata_args: Sequence[str] = ()
-) -> None:
+def mux(segments: Sequence[Path], audio_wav: Path, out: Path, *, metadata_args: Sequence[str] = ()) -> None:
     """Join video segments without re-encoding, add the audio as AAC 48 kHz, faststart, metadata."""
     listing = out.with_suffix(".concat.txt")
     listing.write_text("".join(f"file '{_escape(p)}'\n" for p in segments), encoding="utf-8")
@@ -125,7 +123,12 @@ def write_atomic_via(out: Path, make: Any) -> None:
 
 
 def _finish(proc: subprocess.Popen[bytes], cmd: list[str]) -> None:
-    _, err = proc.communicate()
+    if proc.stdin is not None and proc.stdin.closed:
+        # communicate() would flush the closed pipe; read what ffmpeg said and wait instead.
+        err = proc.stderr.read() if proc.stderr is not None else b""
+        proc.wait()
+    else:
+        _, err = proc.communicate()
     if proc.returncode != 0:
         message = err.decode(errors="replace").strip().splitlines()
         tail = " | ".join(message[-3:]) or f"exit status {proc.returncode}"

@@ -28,7 +28,9 @@ def series_timeline(series: Series, timelines: Sequence[Timeline], media: Sequen
         rate = float(timeline.fps)
 
         def span(start: int, end: int, fps: float = rate) -> otio.opentime.TimeRange:
-            return otio.opentime.TimeRange(otio.opentime.RationalTime(start, fps), otio.opentime.RationalTime(end - start, fps))
+            return otio.opentime.TimeRange(
+                otio.opentime.RationalTime(start, fps), otio.opentime.RationalTime(end - start, fps)
+            )
 
         reference = otio.schema.ExternalReference(
             target_url=path.resolve().as_uri(), available_range=span(0, timeline.duration_frames)
@@ -39,7 +41,9 @@ def series_timeline(series: Series, timelines: Sequence[Timeline], media: Sequen
                 name=f"Ep {timeline.episode} · {scene.scene_id} · {scene.beat.value}",
                 media_reference=reference.clone(),
                 source_range=span(scene.start_frame, scene.end_frame),
-                metadata={"dramaline": {"episode": timeline.episode, "scene": scene.scene_id, "beat": scene.beat.value}},
+                metadata={
+                    "dramaline": {"episode": timeline.episode, "scene": scene.scene_id, "beat": scene.beat.value}
+                },
             )
             clip.markers.append(
                 otio.schema.Marker(name=scene.beat.value, marked_range=span(scene.start_frame, scene.start_frame + 1))

@@ -21,6 +21,7 @@ from dramaline.model import Location, LocationKind, TimeOfDay
 from dramaline.render import rooms_grand, rooms_indoor, rooms_outdoor
 from dramaline.render.canvas import Canvas
 from dramaline.render.color import Grade, Pixels, palette_rgb, time_grade, vignette
+from dramaline.render.compose import Band, bands
 from dramaline.render.props import Room
 
 DRAWERS: dict[LocationKind, Callable[[Room], None]] = {
@@ -66,6 +67,8 @@ class Layer:
     parallax: float
     period_px: int = 0
     """Horizontal repeat width when the layer slides on its own; 0 when it does not."""
+    cover: tuple[Band, ...] | None = None
+    """The mask's covered bands (see compose.bands), for fast pasting."""
 
 
 @dataclass(frozen=True)
@@ -90,29 +93,34 @@ def backdrop(location: Location, time_of_day: TimeOfDay, flashback: bool, width:
     """The layers of `location` at `time_of_day`, graded for a flashback when asked; cached."""
     mx, my = margins(width, height)
     period = SCROLLING.get(location.kind, 0.0)
-    far, mid, fg = _paint(location, time_of_day, width, height, (mx, my), zoom=1.0, period=period)
-    grade = time_grade(time_of_day)
-    far_px = _finish(far, grade, flashback, vignette_strength=0.55)
+    look = _Look(time_grade(time_of_day, flashback=flashback), Grade(sepia=flashback), time_of_day)
+    far, mid, fg = _paint(location, look, width, height, (mx, my), zoom=1.0, period=period)
+    far_px = _pixels(far, flashback)
     wide_far = Layer(far_px, None, -my, -mx, PARALLAX_FAR, round(period * width))
-    wide_mid = _sparse(mid, grade, flashback, (mx, my), PARALLAX_MID)
-    wide_fg = _sparse(fg, grade, flashback, (mx, my), PARALLAX_FG)
+    wide_mid = _sparse(mid, (mx, my), PARALLAX_MID)
+    wide_fg = _sparse(fg, (mx, my), PARALLAX_FG)
 
     lw, lh = max(4, width // _LOW_RES), max(4, height // _LOW_RES)
-    lmx, lmy = mx * lw / width, my * lh / height
     separate = period > 0
-    cfar, cmid, _ = _paint(
-        location, time_of_day, lw, lh, (lmx, lmy), zoom=CLOSE_ZOOM, period=period * CLOSE_ZOOM, merge=not separate
-    )
+    low = (mx * lw / width, my * lh / height)
+    cfar, cmid, _ = _paint(location, look, lw, lh, low, zoom=CLOSE_ZOOM, period=period * CLOSE_ZOOM, merge=not separate)
     full = (far_px.shape[1], far_px.shape[0])
-    close_px = _finish(cfar, grade, flashback, vignette_strength=0.55, size=full)
+    close_px = _pixels(cfar, flashback, size=full)
     close = Layer(close_px, None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width))
-    close_mid = _sparse(cmid, grade, flashback, (mx, my), PARALLAX_CLOSE, size=full) if separate else None
+    close_mid = _sparse(cmid, (mx, my), PARALLAX_CLOSE, size=full) if separate else None
     return Backdrop(wide_far, wide_mid, wide_fg, close, close_mid)
+
+
+@dataclass(frozen=True)
+class _Look:
+    paint: Grade
+    lights: Grade
+    time_of_day: TimeOfDay
 
 
 def _paint(
     location: Location,
-    time_of_day: TimeOfDay,
+    look: _Look,
     width: int,
     height: int,
     margin: tuple[float, float],
@@ -124,11 +132,13 @@ def _paint(
     """Run the location's drawer onto fresh far/mid/fg canvases (mid painted onto far when `merge`)."""
     mx, my = margin
     size = (round(width + 2 * mx + period * width), round(height + 2 * my))
-    lights = time_of_day in (TimeOfDay.DUSK, TimeOfDay.NIGHT)
+    lights = look.time_of_day in (TimeOfDay.DUSK, TimeOfDay.NIGHT)
     focus = CLOSE_FOCUS if zoom != 1.0 else (0.5, 0.5)
 
     def canvas(image: Image.Image, mask: Image.Image | None, enabled: bool = True) -> Canvas:
-        return Canvas(image, mask, width, height, (mx, my), zoom, focus, lights, enabled)
+        return Canvas(
+            image, mask, width, height, (mx, my), zoom, focus, lights, enabled, look.paint.colour, look.lights.colour
+        )
 
     far = canvas(Image.new("RGB", size, (0, 0, 0)), None)
     mid = far if merge else canvas(Image.new("RGB", size, (0, 0, 0)), Image.new("L", size, 0))
@@ -138,47 +148,34 @@ def _paint(
         fg = canvas(Image.new("RGB", (1, 1)), None, enabled=False)
     palette = palette_rgb(location.palette, 5)
     rng = random.Random(zlib.crc32(location.id.encode()))
-    DRAWERS[location.kind](Room(far, mid, fg, palette, time_of_day, rng))
+    DRAWERS[location.kind](Room(far, mid, fg, palette, look.time_of_day, rng))
+    for c in {id(far): far, id(mid): mid, id(fg): fg}.values():
+        c.flush_lights()
     return far, mid, fg
 
 
-def _finish(
-    c: Canvas, grade: Grade, flashback: bool, *, vignette_strength: float, size: tuple[int, int] | None = None
-) -> Pixels:
-    """Grade a painted canvas, light its lamps, then apply the flashback look; returns pixels."""
-    c.rebind(grade.apply_image(c.image))
-    c.flush_lights()
+def _pixels(c: Canvas, flashback: bool, *, size: tuple[int, int] | None = None) -> Pixels:
+    """The painted layer as pixels (upscaled to `size` if given), vignetted in a flashback."""
     image = c.image if size is None else c.image.resize(size, Image.Resampling.BILINEAR)
-    if flashback:
-        image = Grade(sepia=True).apply_image(image)
     px = np.asarray(image, dtype=np.uint8)
     if flashback:
-        px = vignette(px, vignette_strength)
+        px = vignette(px, 0.55)
     return np.ascontiguousarray(px)
 
 
-def _sparse(
-    c: Canvas,
-    grade: Grade,
-    flashback: bool,
-    margin: tuple[int, int],
-    parallax: float,
-    size: tuple[int, int] | None = None,
-) -> Layer | None:
+def _sparse(c: Canvas, margin: tuple[int, int], parallax: float, size: tuple[int, int] | None = None) -> Layer | None:
     """A masked layer cropped to what was painted on it, or None when nothing was."""
     assert c.mask is not None
-    px = _finish(c, grade, flashback, vignette_strength=0.0, size=size)
-    mask_image = c.mask if size is None else c.mask.resize(size, Image.Resampling.BILINEAR)
-    mask = np.asarray(mask_image) >= 128
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    rgb, mask_image = c.image, c.mask
+    if size is not None:
+        rgb, mask_image = (
+            rgb.resize(size, Image.Resampling.BILINEAR),
+            mask_image.resize(size, Image.Resampling.BILINEAR),
+        )
+    box = mask_image.getbbox()
+    if box is None:
         return None
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    mask = np.ascontiguousarray(np.asarray(mask_image.crop(box)) >= 128)
+    px = np.ascontiguousarray(np.asarray(rgb.crop(box), dtype=np.uint8))
     mx, my = margin
-    return Layer(
-        np.ascontiguousarray(px[y0:y1, x0:x1]),
-        np.ascontiguousarray(mask[y0:y1, x0:x1]),
-        int(y0) - my,
-        int(x0) - mx,
-        parallax,
-    )
+    return Layer(px, mask, box[1] - my, box[0] - mx, parallax, cover=bands(mask))

@@ -1,8 +1,9 @@
 """A Pillow drawing surface in room coordinates, used to paint the layers of a location.
 
 Rooms are drawn in frame fractions (x 0..1 across the frame at rest, y 0..1 down it), so the same
-drawing code paints the wide layers, the zoomed close-up backdrop and any preset size. Lights
-(lamps, lit windows) are recorded and painted after the time-of-day grade, so they glow at night.
+drawing code paints the wide layers, the zoomed close-up backdrop and any preset size. Every colour
+passes through the hour's grade as it is painted; lights (lamps, lit windows) are recorded and
+painted last in their own undimmed colours, so they glow at night.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from PIL import Image, ImageDraw
 from dramaline.render.color import RGB, mix
 
 Point = tuple[float, float]
+
+
+def _same(c: RGB) -> RGB:
+    return c
 
 
 @dataclass
@@ -32,19 +37,17 @@ class Canvas:
     focus: Point = (0.5, 0.5)
     lights_on: bool = False
     enabled: bool = True
+    tint: Callable[[RGB], RGB] = _same
+    """The hour's grade, applied to every colour as it is painted (cheaper than grading pixels)."""
+    light_tint: Callable[[RGB], RGB] = _same
+    """The grade of lights, which the hour does not darken."""
     deferred: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._bind()
-
-    def _bind(self) -> None:
-        self._draw = ImageDraw.Draw(self.image, "RGBA")
+        # Opaque shapes go through a plain Draw: Pillow's blending Draw is several times slower.
+        self._draw = ImageDraw.Draw(self.image)
+        self._blend = ImageDraw.Draw(self.image, "RGBA")
         self._mdraw = ImageDraw.Draw(self.mask) if self.mask is not None else None
-
-    def rebind(self, image: Image.Image) -> None:
-        """Continue painting on `image` (the graded copy of this layer)."""
-        self.image = image
-        self._bind()
 
     # ----------------------------------------------------------------------------- mapping
 
@@ -72,7 +75,7 @@ class Canvas:
             return
         box = self._box(x0, y0, x1, y1)
         w = max(1, round(self.size(0.004))) if outline else 0
-        self._draw.rectangle(box, fill=fill, outline=outline, width=w)
+        self._draw.rectangle(box, fill=self.tint(fill), outline=self._ink(outline), width=w)
         if self._mdraw:
             self._mdraw.rectangle(box, fill=255)
 
@@ -81,13 +84,11 @@ class Canvas:
             return
         pts = [self.px(x, y) for x, y in points]
         w = max(1, round(self.size(0.004))) if outline else 0
-        self._draw.polygon(pts, fill=fill, outline=outline, width=w)
+        self._draw.polygon(pts, fill=self.tint(fill), outline=self._ink(outline), width=w)
         if self._mdraw:
             self._mdraw.polygon(pts, fill=255, outline=255 if outline else None, width=w)
 
-    def ellipse(
-        self, cx: float, cy: float, rx: float, ry: float, fill: RGB | None, outline: RGB | None = None
-    ) -> None:
+    def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill: RGB | None, outline: RGB | None = None) -> None:
         """An ellipse with radii in frame widths (`rx`) and frame heights (`ry`)."""
         if not self.enabled:
             return
@@ -95,7 +96,7 @@ class Canvas:
         if box[2] - box[0] < 1 or box[3] - box[1] < 1:
             return
         w = max(1, round(self.size(0.004))) if outline else 0
-        self._draw.ellipse(box, fill=fill, outline=outline, width=w)
+        self._draw.ellipse(box, fill=self._ink(fill), outline=self._ink(outline), width=w)
         if self._mdraw:
             self._mdraw.ellipse(box, fill=255 if fill else None, outline=255 if outline else None, width=w)
 
@@ -109,7 +110,7 @@ class Canvas:
             return
         pts = [self.px(x, y) for x, y in points]
         w = max(1, round(self.size(width)))
-        self._draw.line(pts, fill=fill, width=w)
+        self._draw.line(pts, fill=self.tint(fill), width=w)
         if self._mdraw:
             self._mdraw.line(pts, fill=255, width=w)
 
@@ -123,7 +124,7 @@ class Canvas:
         if c <= a or d <= b:
             return
         t = np.linspace(0.0, 1.0, d - b, dtype=np.float32)[:, None]
-        col = np.array(top, np.float32) * (1 - t) + np.array(bottom, np.float32) * t
+        col = np.array(self.tint(top), np.float32) * (1 - t) + np.array(self.tint(bottom), np.float32) * t
         strip = np.broadcast_to(col.round().astype(np.uint8)[:, None, :], (d - b, c - a, 3))
         self.image.paste(Image.fromarray(np.ascontiguousarray(strip)), (a, b))
         if self._mdraw:
@@ -151,14 +152,19 @@ class Canvas:
                 # Translucent rings stack into a soft glow on the opaque back layer.
                 x, y = self.px(cx, cy)
                 s = self.size(rr)
-                self._draw.ellipse((x - s, y - s, x + s, y + s), fill=(*colour, 34))
+                self._blend.ellipse((x - s, y - s, x + s, y + s), fill=(*self.tint(colour), 34))
             else:
                 # Sparse layers have hard masks, so their glow is painted as flat comic rings.
                 self.circle(cx, cy, rr, mix(colour, (255, 255, 255), 0.5 - 0.4 * k / steps))
         self.circle(cx, cy, r, (255, 250, 235))
 
     def flush_lights(self) -> None:
-        """Paint the recorded lights (call after grading)."""
+        """Paint the recorded lights on top of the layer, in the light's own grade."""
+        tint, self.tint = self.tint, self.light_tint
         for op in self.deferred:
             op()
         self.deferred.clear()
+        self.tint = tint
+
+    def _ink(self, c: RGB | None) -> RGB | None:
+        return None if c is None else self.tint(c)

@@ -86,6 +86,15 @@ class Grade:
             out = _sepia(out)
         return out
 
+    def colour(self, c: RGB) -> RGB:
+        """One colour through the grade (the same function `apply` maps over pixels)."""
+        r, g, b = (min(255, max(0, round(v * k + a))) for v, k, a in zip(c, self.gain, self.lift, strict=True))
+        if self.sepia:
+            grey = (r * 77 + g * 150 + b * 29) >> 8
+            t = _SEPIA_TABLE[grey]
+            return int(t[0]), int(t[1]), int(t[2])
+        return r, g, b
+
     def apply_image(self, image: Image.Image) -> Image.Image:
         """A graded copy of an RGB Pillow image (Pillow's lookup tables: fast on big layers)."""
         out = image.point(self.lut().reshape(-1).tolist())

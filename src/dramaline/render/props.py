@@ -141,8 +141,16 @@ def street_lamp(c: Canvas, x: float, base: float, top: float, metal: RGB) -> Non
 
 def plant(c: Canvas, cx: float, base: float, size: float, pot: RGB, leaf: RGB) -> None:
     """A potted plant: a pot and a fan of leaves."""
-    c.poly([(cx - size * 0.35, base - size * 0.5), (cx + size * 0.35, base - size * 0.5),
-            (cx + size * 0.25, base), (cx - size * 0.25, base)], pot, INK)  # fmt: skip
+    c.poly(
+        [
+            (cx - size * 0.35, base - size * 0.5),
+            (cx + size * 0.35, base - size * 0.5),
+            (cx + size * 0.25, base),
+            (cx - size * 0.25, base),
+        ],
+        pot,
+        INK,
+    )
     for k in range(7):
         a = math.pi * (0.15 + 0.7 * k / 6)
         lx, ly = cx - math.cos(a) * size * 0.55, base - size * 0.55 - math.sin(a) * size * 0.9

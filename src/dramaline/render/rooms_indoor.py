@@ -133,7 +133,9 @@ def courtroom(r: Room) -> None:
     f.poly([(0.47, 0.16), (0.53, 0.16), (0.5, 0.09)], brass)
     for x in (0.12, 0.88):  # flags
         f.line([(x, 0.05), (x, 0.5)], brass, 0.005)
-        f.poly([(x, 0.06), (x + (0.1 if x < 0.5 else -0.1), 0.09), (x, 0.14)], (40, 60, 140) if x < 0.5 else (150, 30, 40))
+        f.poly(
+            [(x, 0.06), (x + (0.1 if x < 0.5 else -0.1), 0.09), (x, 0.14)], (40, 60, 140) if x < 0.5 else (150, 30, 40)
+        )
     f.rect(0.22, 0.3, 0.78, 0.52, darker(wood, 0.35), INK)  # judge's bench
     f.rect(0.2, 0.28, 0.8, 0.31, darker(wood, 0.15), INK)
     f.rect(0.46, 0.26, 0.54, 0.28, brass)
@@ -186,7 +188,9 @@ def car_interior(r: Room) -> None:
         skyline(r, f, x0, x0 + p - 0.02, 0.46, 0.22, darker(r.sky()[0], 0.3))
         for k in range(5):
             x = x0 + k * p / 5
-            f.rect(x, 0.47 + 0.01 * (k % 3), x + p / 7, 0.476 + 0.01 * (k % 3), WARM_LIGHT if r.dark else (210, 214, 220))
+            f.rect(
+                x, 0.47 + 0.01 * (k % 3), x + p / 7, 0.476 + 0.01 * (k % 3), WARM_LIGHT if r.dark else (210, 214, 220)
+            )
     m.rect(-0.2, -0.2, 1.2, 0.12, darker(leather, 0.2))  # roof lining
     m.poly([(-0.2, 0.12), (0.1, 0.12), (0.02, 0.5), (-0.2, 0.5)], darker(leather, 0.3), INK)  # pillars
     m.poly([(1.2, 0.12), (0.9, 0.12), (0.98, 0.5), (1.2, 0.5)], darker(leather, 0.3), INK)
@@ -196,9 +200,10 @@ def car_interior(r: Room) -> None:
         m.rect(x - 0.18, 0.5, x + 0.18, 0.9, lighter(leather, 0.08), INK)
     m.rect(-0.2, 0.48, 1.2, 0.5, trim)
     fg = r.fg
-    fg.rect(-0.2, 0.9, 1.2, 1.2, darker(leather, 0.4), INK)  # dashboard
-    for x in (0.35, 0.5, 0.65):
-        fg.circle(x, 0.94, 0.04, (20, 20, 24), trim)
-        fg.lamp(x, 0.94, 0.01, glow, halo=2.0)
-    fg.ellipse(0.12, 1.0, 0.18, 0.11, None, darker(trim, 0.3))  # steering wheel
-    fg.ellipse(0.12, 1.0, 0.165, 0.095, None, darker(trim, 0.3))
+    for x0, x1 in ((-0.2, 0.3), (0.7, 1.2)):  # the front seats' backs hide the passengers' legs
+        fg.poly([(x0, 1.2), (x0 + 0.02, 0.74), (x1 - 0.02, 0.72), (x1, 1.2)], darker(leather, 0.25), INK)
+        fg.rect((x0 + x1) / 2 - 0.1, 0.62, (x0 + x1) / 2 + 0.1, 0.72, darker(leather, 0.15), INK)  # headrest
+    fg.rect(0.3, 0.84, 0.7, 1.2, darker(leather, 0.45), INK)  # centre console
+    for x in (0.4, 0.5, 0.6):
+        fg.circle(x, 0.9, 0.03, (20, 20, 24), trim)
+        fg.lamp(x, 0.9, 0.008, glow, halo=2.0)

@@ -29,6 +29,7 @@ def street(r: Room) -> None:
     f, m = r.far, r.mid
     sky(r, f, -0.3, -0.3, 1.3, 0.5)
     skyline(r, f, 0.3, 0.7, 0.5, 0.2, darker(brick, 0.5))
+    f.rect(-0.3, 0.5, 1.3, 1.3, darker(brick, 0.55))  # pavement under the facades
     for side in (-1, 1):  # facades converging on the vanishing point
         near, far_x = 0.5 + side * 0.8, 0.5 + side * 0.16
         f.poly([(near, -0.3), (far_x, 0.3), (far_x, 0.52), (near, 0.9)], brick if side < 0 else darker(brick, 0.2))

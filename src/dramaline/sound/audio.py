@@ -47,6 +47,7 @@ class Audio:
 
     @property
     def duration_s(self) -> float:
+        """Length in seconds."""
         return len(self.samples) / self.rate
 
     def frames(self, fps: int) -> int:
@@ -236,10 +237,6 @@ def trim_silence(audio: Audio, *, threshold_db: float = -40.0, keep_s: tuple[flo
         out[:fade] *= ramp
         out[-fade:] *= ramp[::-1]
     return Audio(out, audio.rate)
-
-
-def db_to_gain(db: float) -> float:
-    return float(10 ** (db / 20))
 
 
 @functools.cache

@@ -5,6 +5,7 @@ Effects are deterministic: the same kind always gives the same samples, peaking 
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Literal, get_args
 
@@ -28,16 +29,23 @@ Signal = npt.NDArray[np.float64]
 
 
 def effect(kind: EffectKind) -> Audio:
-    """The effect `kind` as mono 48 kHz Audio; same kind → same samples."""
+    """The effect `kind` as mono 48 kHz Audio (read-only samples); same kind → same samples."""
     if kind not in DURATION_S:
         raise InvalidInputError(f"unknown sound effect {kind!r}; use one of: {', '.join(EFFECT_KINDS)}")
+    return _effect(kind)
+
+
+@functools.cache
+def _effect(kind: EffectKind) -> Audio:
     n = round(DURATION_S[kind] * RATE)
     t = np.arange(n) / RATE
     rng = np.random.default_rng(EFFECT_KINDS.index(kind) + 1)
     x = {"impact": _impact, "whoosh": _whoosh, "heartbeat": _heartbeat, "sting": _sting}[kind](t, rng)
     x = _fade(x, in_s=0.001, out_s=0.03)
     x *= 10 ** (PEAK_DBFS / 20) / np.max(np.abs(x))
-    return Audio(x.astype(np.float32), RATE)
+    samples = x.astype(np.float32)
+    samples.flags.writeable = False  # one cached array is shared by every caller
+    return Audio(samples, RATE)
 
 
 def effects_for(timeline: Timeline) -> list[tuple[int, Audio]]:

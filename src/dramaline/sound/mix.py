@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import Timeline
@@ -28,7 +28,7 @@ MUSIC_UNDER_SPEECH_DB = -22.0
 EFFECT_DB = -6.0
 """Loudness of each effect relative to the dialogue."""
 DUCK_RAMP_S = 0.15
-"""The music is fully down when a line starts and back up this long after it ends."""
+"""The music falls over this long before a line (fully down as it starts) and rises over this long after it."""
 DUCK_BRIDGE_S = 0.5
 """Pauses between lines shorter than this keep the music down, so it does not pump."""
 LIMITER_RAMP_S = 0.0025
@@ -37,7 +37,11 @@ LIMITER_RELEASE_DB_PER_S = 40.0
 PEAK_MARGIN_DB = 0.1
 """Headroom the limiter keeps under the requested ceiling, for intersample error."""
 MASTER_TOLERANCE_LU = 0.1
-MASTER_ITERATIONS = 8
+MASTER_ITERATIONS = 10
+MIN_SLOPE = 0.05
+"""When a dB of gain buys less loudness than this, the limiter is saturated: soft clipping takes over."""
+MAX_EXTRA_GAIN_DB = 24.0
+"""Most gain added beyond the plain loudness match to make up for what the limiter takes."""
 
 Signal = npt.NDArray[np.float64]
 Peaks = npt.NDArray[np.float32]
@@ -110,8 +114,9 @@ def master(audio: Audio, *, target_lufs: float = -14.0, peak_dbtp: float = -1.0)
     """`audio` at `target_lufs` integrated loudness, its true peak held at or under `peak_dbtp`.
 
     A gain reaches the target and a look-ahead limiter (fed by 4× oversampled peaks) holds the
-    ceiling; the two are iterated because limiting lowers loudness. Silence is returned as is.
-    Material too peaky to reach the target under the ceiling comes out as loud as it can.
+    ceiling; the two are iterated because limiting lowers loudness. Material whose peaks come so
+    thick that the limiter swallows any added gain is soft-clipped before the limiter instead.
+    Silence is returned as is.
     """
     x = audio.samples.astype(np.float64)
     loudness = integrated_lufs(audio)
@@ -119,50 +124,84 @@ def master(audio: Audio, *, target_lufs: float = -14.0, peak_dbtp: float = -1.0)
         return audio
     peaks = oversampled_peaks(audio.samples)
     ceiling = _gain(peak_dbtp - PEAK_MARGIN_DB)
-    gain_db = target_lufs - loudness
+    gain_db = first_gain_db = target_lufs - loudness
     tried: list[tuple[float, float]] = []
-    best = x
+    best, best_miss = x, math.inf
+    clip = False
     for _ in range(MASTER_ITERATIONS):
-        limiter = _limiter_gain(peaks * np.float32(_gain(gain_db)), ceiling, audio.rate)
-        y = x * limiter * _gain(gain_db)
-        best = _under_ceiling(y, peak_dbtp, audio.rate)
-        measured = integrated_lufs(Audio(best.astype(np.float32), audio.rate))
+        y = _gain_and_limit(x, peaks, _gain(gain_db), ceiling, audio.rate, clip=clip)
+        measured = integrated_lufs(Audio(y.astype(np.float32), audio.rate))
         tried.append((gain_db, measured))
-        if abs(measured - target_lufs) <= MASTER_TOLERANCE_LU:
+        if abs(measured - target_lufs) < best_miss:
+            best, best_miss = y, abs(measured - target_lufs)
+        if best_miss <= MASTER_TOLERANCE_LU:
             break
         slope = 1.0
         if len(tried) > 1:
             (g0, l0), (g1, l1) = tried[-2], tried[-1]
-            slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 1.0
-        gain_db += (target_lufs - measured) / min(1.0, max(0.2, slope))
-    return Audio(best.astype(np.float32), audio.rate)
+            slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 0.0
+        if slope < MIN_SLOPE:
+            if clip or measured > target_lufs:
+                break  # as loud as it gets
+            clip, gain_db = True, first_gain_db
+            tried.clear()
+            continue
+        gain_db = min(first_gain_db + MAX_EXTRA_GAIN_DB, gain_db + (target_lufs - measured) / min(1.0, slope))
+    return Audio(_under_ceiling(best, peak_dbtp).astype(np.float32), audio.rate)
 
 
-def _limiter_gain(peaks: Peaks, ceiling: float, rate: int) -> Signal:
-    """Per-sample gain that keeps `peaks` (oversampled magnitudes) at or under `ceiling`.
+def _gain_and_limit(x: Signal, peaks: Peaks, gain: float, ceiling: float, rate: int, *, clip: bool) -> Signal:
+    """`x` times `gain`, soft-clipped at `ceiling` if `clip`, through the look-ahead limiter."""
+    y = x * gain
+    if clip:
+        y = ceiling * np.tanh(y / ceiling)
+        peaks = oversampled_peaks(y.astype(np.float32))
+    else:
+        peaks = peaks * np.float32(gain)
+    limiter = _limiter_gain(peaks, ceiling, rate)
+    return y if limiter is None else y * limiter
 
-    The required gain is spread by a minimum filter and then smoothed by a triangular kernel no
-    wider than that filter, so every peak still gets at least its required reduction; a release
-    of 40 dB/s on a 1 kHz envelope keeps the gain from fluttering between close peaks.
+
+def _limiter_gain(peaks: Peaks, ceiling: float, rate: int) -> Signal | None:
+    """Per-sample gain that keeps `peaks` (oversampled magnitudes) at or under `ceiling`; None if 1 throughout.
+
+    Fast stage: the required gain is spread by a minimum filter and smoothed by a triangular
+    kernel no wider than that filter, so every peak still gets at least its required reduction
+    and the gain falls over about 5 ms before it. Slow stage: on a 1 kHz envelope, recovery at
+    40 dB/s, so close peaks do not make the gain flutter. Only stretches that need it are computed.
     """
     need = np.minimum(1.0, ceiling / np.maximum(peaks.astype(np.float64), 1e-12))
-    if need.min() >= 1.0:
-        return np.ones_like(need)
-    width = 2 * round(LIMITER_RAMP_S * rate) + 1
-    fast = minimum_filter1d(need, size=2 * width - 1, mode="nearest")
-    fast = uniform_filter1d(uniform_filter1d(fast, size=width, mode="nearest"), size=width, mode="nearest")
-    step = rate // 1000
-    blocks = minimum_filter1d(need, size=step, mode="nearest")[::step]
-    need_db = 20 * np.log10(blocks)
+    n, step = len(need), rate // 1000
+    blocks = -(-n // step)
+    padded = np.ones(blocks * step)
+    padded[:n] = need
+    block_need = padded.reshape(blocks, step).min(axis=1)
+    if block_need.min() >= 1.0:
+        return None
+    k = np.arange(blocks)
     per_block = LIMITER_RELEASE_DB_PER_S / 1000
-    k = np.arange(len(need_db))
+    need_db = 20 * np.log10(np.maximum(block_need, 1e-12))
     release_db = np.minimum(0.0, per_block * k + np.minimum.accumulate(need_db - per_block * k))
-    slow = np.interp(np.arange(len(need), dtype=np.float64), k * step, 10 ** (release_db / 20))
-    gain: Signal = np.minimum(fast, slow)
+    smooth = 5
+    release_db = uniform_filter1d(minimum_filter1d(release_db, 2 * smooth - 1, mode="nearest"), smooth, mode="nearest")
+    slow = 10 ** (release_db / 20)
+    width = 2 * round(LIMITER_RAMP_S * rate) + 1
+    reach = -(-2 * width // step) + smooth + 1
+    active = maximum_filter1d((slow < 1.0).astype(np.uint8), 2 * reach + 1, mode="constant") > 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
+    gain = np.ones(n)
+    for b0, b1 in zip(edges[::2], edges[1::2], strict=True):
+        start, end = b0 * step, min(n, b1 * step)
+        lo, hi = max(0, start - 2 * width), min(n, end + 2 * width)
+        fast = minimum_filter1d(need[lo:hi], size=2 * width - 1, mode="nearest")
+        fast = uniform_filter1d(uniform_filter1d(fast, size=width, mode="nearest"), size=width, mode="nearest")
+        centres = k[max(0, b0 - 1) : b1 + 1] * step + step / 2
+        envelope = np.interp(np.arange(start, end), centres, slow[max(0, b0 - 1) : b1 + 1])
+        gain[start:end] = np.minimum(fast[start - lo : end - lo], envelope)
     return gain
 
 
-def _under_ceiling(y: Signal, peak_dbtp: float, rate: int) -> Signal:
+def _under_ceiling(y: Signal, peak_dbtp: float) -> Signal:
     """`y`, turned down by whatever true peak the limiter's smoothing let over `peak_dbtp`."""
     top = float(np.max(oversampled_peaks(y.astype(np.float32)), initial=0.0))
     limit = _gain(peak_dbtp - PEAK_MARGIN_DB / 2)

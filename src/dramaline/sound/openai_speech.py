@@ -6,9 +6,11 @@ voice names through an OpenAIVoices table; 429, 5xx and network errors are retri
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -148,6 +150,7 @@ class OpenAISpeechModel:
             self._client = httpx.Client(
                 headers=headers,
                 timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0)),
+                verify=_tls_context(),
                 transport=self._transport,
             )
         return self._client
@@ -204,6 +207,12 @@ class OpenAISpeechModel:
     def _backoff(self, attempt: int) -> float:
         """Seconds to wait before retry `attempt + 1`: exponential, capped, plus up to 25% jitter."""
         return min(self._max_backoff_s, self._backoff_s * 2.0**attempt) * (1 + random.random() / 4)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context, built once: loading the CA bundle takes a noticeable fraction of a second."""
+    return httpx.create_ssl_context()
 
 
 def _server_message(response: httpx.Response) -> str:

@@ -220,7 +220,7 @@ def _render(mood: Mood, tonic: int, n: int, rng: np.random.Generator) -> Signal:
             if mood.harp and b % 2 == 0:
                 _place(parts, on, 0.22 * _harp(_hz(notes[(b // 2) % len(notes)] + 12)))
     pads = _lowpass(pads, mood.pad_cutoff_hz)[:n]
-    rest = 0.5 * _lowpass(bass, 200)[:n] + _lowpass(parts, 5000 if mood.music_box else 2500)[:n]
+    rest = 0.35 * _lowpass(bass, 200)[:n] + _lowpass(parts, 5000 if mood.music_box else 2500)[:n]
     if not mood.riser:
         return 0.9 * pads + rest
     # The riser: tremolo quickening from 4 to 12 Hz, a crescendo, and a tone gliding up an octave.

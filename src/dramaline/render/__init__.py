@@ -1,0 +1,13 @@
+"""The embedded renderer: draws timed scenes as a stylised motion comic with Pillow and numpy.
+
+No model weights and no network: rooms, figures and faces are painted from the series bible,
+then cut into shots (plan_shots) and animated frame by frame (render_scene, render_still).
+"""
+
+from dramaline.render.scene import render_scene, render_still
+from dramaline.render.shots import plan_shots
+
+VERSION: int = 1
+"""Bumped whenever the same inputs would draw differently; part of every render cache key."""
+
+__all__ = ["VERSION", "plan_shots", "render_scene", "render_still"]

@@ -1,0 +1,145 @@
+"""Per-frame pixel work, kept to cheap numpy: copy a layer's crop, paste masked sprites, zoom.
+
+Pixels are (h, w, 3) uint8; masked pastes view each pixel as one 3-byte item so that numpy copies
+whole pixels under a 2-D mask (several times faster than broadcasting the mask over channels).
+Zoom is a nearest-neighbour upscale done as column runs and whole-row copies, without a gather.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dramaline.render.color import Pixels
+
+_PIXEL = np.dtype((np.void, 3))
+
+
+def _items(a: Pixels) -> NDArray[np.void]:
+    """`a` seen as a 2-D array of 3-byte pixels (no copy)."""
+    return a.view(_PIXEL)[..., 0]
+
+
+Band = tuple[int, int, int, int, bool]
+"""Rows y0..y1 of a mask whose coverage lies within columns x0..x1, and whether it fills them."""
+
+
+def bands(mask: NDArray[np.bool_], rows: int = 24) -> tuple[Band, ...]:
+    """Split a coverage mask into horizontal bands, so pastes touch only covered pixels.
+
+    Solid bands are copied without the mask, which is several times faster.
+    """
+    out: list[Band] = []
+    h = mask.shape[0]
+    for y0 in range(0, h, rows):
+        m = mask[y0 : y0 + rows]
+        cols = np.flatnonzero(m.any(axis=0))
+        if cols.size == 0:
+            continue
+        x0, x1 = int(cols[0]), int(cols[-1]) + 1
+        band = (y0, min(y0 + rows, h), x0, x1, bool(m[:, x0:x1].all()))
+        if out and out[-1][1] == band[0] and out[-1][2:] == band[2:]:
+            band = (out.pop()[0], *band[1:])
+        out.append(band)
+    return tuple(out)
+
+
+def paste(
+    dst: Pixels, rgb: Pixels, mask: NDArray[np.bool_] | None, y: int, x: int, cover: tuple[Band, ...] | None = None
+) -> None:
+    """Copy `rgb` (where `mask`, or everywhere) into `dst` with its top-left at (y, x), clipped.
+
+    `cover` (from `bands(mask)`) limits the copy to the covered parts of the mask.
+    """
+    h, w = rgb.shape[:2]
+    if mask is not None and cover is not None:
+        for by0, by1, bx0, bx1, solid in cover:
+            _copy(dst, rgb, None if solid else mask, y, x, (by0, by1, bx0, bx1))
+        return
+    _copy(dst, rgb, mask, y, x, (0, h, 0, w))
+
+
+def _copy(
+    dst: Pixels, rgb: Pixels, mask: NDArray[np.bool_] | None, y: int, x: int, part: tuple[int, int, int, int]
+) -> None:
+    """Copy the rectangle `part` (y0, y1, x0, x1) of `rgb`, placed at (y, x), into `dst`, clipped."""
+    dh, dw = dst.shape[:2]
+    py0, py1, px0, px1 = part
+    y0, x0 = max(y + py0, 0), max(x + px0, 0)
+    y1, x1 = min(y + py1, dh), min(x + px1, dw)
+    if y0 >= y1 or x0 >= x1:
+        return
+    src = rgb[y0 - y : y1 - y, x0 - x : x1 - x]
+    region = dst[y0:y1, x0:x1]
+    if mask is None:
+        region[...] = src
+    else:
+        np.copyto(_items(region), _items(src), where=mask[y0 - y : y1 - y, x0 - x : x1 - x])
+
+
+def crop_into(dst: Pixels, layer: Pixels, y: int, x: int) -> None:
+    """Fill `dst` with the crop of `layer` at (y, x), clamped so the crop stays inside the layer."""
+    h, w = dst.shape[:2]
+    y = min(max(y, 0), layer.shape[0] - h)
+    x = min(max(x, 0), layer.shape[1] - w)
+    dst[...] = layer[y : y + h, x : x + w]
+
+
+def canvas_size(width: int, height: int, zoom: float) -> tuple[int, int]:
+    """(h, w) of the region that, zoomed by `zoom`, fills a `width` × `height` frame."""
+    if zoom <= 1.0:
+        return height, width
+    return min(height, math.ceil(height / zoom)), min(width, math.ceil(width / zoom))
+
+
+@lru_cache(maxsize=512)
+def _runs(out: int, src: int) -> tuple[tuple[int, int, int], ...]:
+    """Nearest-neighbour stretch of `src` items to `out`, as runs (out_start, out_end, src_start)."""
+    idx = np.minimum(np.arange(out) * src // out, src - 1)
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    starts = [0, *breaks.tolist()]
+    ends = [*breaks.tolist(), out]
+    return tuple((s, e, int(idx[s])) for s, e in zip(starts, ends, strict=True))
+
+
+def upscale_into(out: Pixels, src: Pixels, wide: Pixels) -> None:
+    """Stretch `src` to fill `out` by repeating rows and columns (nearest neighbour).
+
+    `wide` is scratch space of `src`'s height and `out`'s width. Columns are stretched first,
+    on the shorter image; rows are then whole contiguous blocks, the cheapest copies there are.
+    """
+    h, w = src.shape[:2]
+    height, width = out.shape[:2]
+    for s, e, a in _runs(width, w):
+        wide[:, s:e] = src[:, a : a + e - s]
+    for s, e, a in _runs(height, h):
+        out[s:e] = wide[a : a + e - s]
+
+
+class Buffers:
+    """Frame-sized arrays recycled once nobody else holds them.
+
+    Fresh multi-megabyte arrays cost page faults on every frame; a frame handed to the caller is
+    reused only when the caller has dropped it (its reference count is back to the pool's own).
+    """
+
+    def __init__(self, limit: int = 8) -> None:
+        self._free: dict[tuple[int, ...], list[Pixels]] = {}
+        self._limit = limit
+
+    def take(self, shape: tuple[int, int, int]) -> Pixels:
+        """A writable uint8 array of `shape` that no one else references."""
+        pool = self._free.setdefault(shape, [])
+        for i in range(len(pool)):
+            # Two references means free: this list's, and getrefcount's own argument.
+            if sys.getrefcount(pool[i]) <= 2:
+                pool[i].flags.writeable = True
+                return pool[i]
+        a = np.empty(shape, np.uint8)
+        if len(pool) < self._limit:
+            pool.append(a)
+        return a

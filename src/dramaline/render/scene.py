@@ -1,0 +1,330 @@
+"""Renders a timed scene to frames: stages the shot, moves the camera, animates faces, adds effects.
+
+Everything costly (rooms, figures, faces) is painted once and cached; each frame only crops layers,
+pastes sprites and face patches, and zooms. A frame that would come out identical to the previous
+one is the previous array again, so every frame handed out is read-only.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dramaline.model import (
+    NARRATOR,
+    BeatType,
+    Character,
+    Emotion,
+    Preset,
+    Series,
+    Shot,
+    ShotKind,
+    TimedLine,
+    TimedScene,
+)
+from dramaline.render import camera, compose
+from dramaline.render.backdrop import Backdrop, Layer, backdrop
+from dramaline.render.color import Pixels, apply_lut, push_lut, time_grade, toward_white
+from dramaline.render.figure import FEET, FigureSize, patch, sprite
+from dramaline.render.look import features
+from dramaline.render.shots import REACTION_BEATS, plan_shots
+
+START_FLASH = (0.55, 0.3, 0.1)
+"""White flash over a scene's first frames: the cut lands like a whip."""
+IMPACT_FLASH = (0.92, 0.6, 0.25)
+"""White flash over the first frames of a face-slap reaction."""
+FREEZE_SECONDS = 0.6
+"""A cliffhanger ends on a frame held this long."""
+CLOSE_UNIT, CLOSE_HEAD_Y = 0.25, 0.37
+"""A close-up's head height and head-centre height, as fractions of the frame height."""
+WIDE_UNIT = 0.048
+"""A wide shot's head height, as a fraction of the frame height (figures stand about 7 heads tall)."""
+_SYLLABLES = (2, 1, 2, 0, 1, 2, 2, 1, 0, 2, 1, 1)
+_MOUTH_RATE = 9  # mouth shapes per second while speaking
+
+
+@dataclass(frozen=True)
+class _Figure:
+    character: Character
+    size: FigureSize
+    x: int
+    y: int
+    """Top-left of the sprite in frame pixels at rest."""
+    gaze: int
+
+
+@dataclass(frozen=True)
+class _Rig:
+    """How one shot is staged: which set, which figures where, and what the camera centres on."""
+
+    shot: Shot
+    wide: bool
+    figures: tuple[_Figure, ...]
+    anchor: tuple[float, float]
+    flip: bool
+
+
+class SceneRenderer:
+    """Draws the frames of one scene; build once per scene, then ask for frames in any order."""
+
+    def __init__(self, scene: TimedScene, series: Series, preset: Preset) -> None:
+        self.scene, self.preset = scene, preset
+        self.width, self.height, self.fps = preset.width_px, preset.height_px, preset.fps
+        bible = series.bible
+        try:
+            location = bible.location(scene.location)
+        except KeyError:
+            raise ValueError(
+                f"scene {scene.scene_id!r} is set in {scene.location!r}, which is not in the bible; "
+                f"add it to the bible's locations or use one of: {', '.join(x.id for x in bible.locations)}"
+            ) from None
+        known = {c.id: c for c in bible.characters}
+        missing = [c for c in scene.characters if c not in known]
+        if missing:
+            raise ValueError(f"scene {scene.scene_id!r} lists {missing} who are not in the bible; add them first")
+        self.cast = [known[c] for c in scene.characters]
+        flashback = scene.beat is BeatType.FLASHBACK
+        self.set: Backdrop = backdrop(location, scene.time_of_day, flashback, self.width, self.height)
+        self.grade = time_grade(scene.time_of_day, strength=0.35, flashback=flashback)
+        self.shots = scene.shots or plan_shots(scene, bible, fps=self.fps)
+        _check_tiling(scene, self.shots)
+        self.rigs = [self._rig(shot, i) for i, shot in enumerate(self.shots)]
+        self.starts = [s.start_frame for s in self.shots]
+        self.lines = sorted((x for x in scene.lines if x.speaker != NARRATOR), key=lambda x: x.start_frame)
+        self.freeze_at = scene.end_frame
+        hold = max(1, round(FREEZE_SECONDS * self.fps))
+        if scene.beat is BeatType.CLIFFHANGER and scene.duration_frames > 2 * hold:
+            self.freeze_at = scene.end_frame - hold
+        # Reused between consecutive frames: the composed stage and the frame last handed out.
+        self._buffers = compose.Buffers()
+        self._stage: Pixels | None = None
+        self._stage_key: tuple[object, ...] | None = None
+        self._last: tuple[tuple[object, ...], Pixels] | None = None
+        self._frozen: Pixels | None = None
+
+    # ------------------------------------------------------------------------------ staging
+
+    def _rig(self, shot: Shot, index: int) -> _Rig:
+        w, h = self.width, self.height
+        ids = [c.id for c in self.cast]
+        flip = index % 2 == 1
+        if shot.kind is ShotKind.ESTABLISHING or shot.subject not in ids:
+            return _Rig(shot, True, self._wide_figures(), (w / 2, h * 0.42), flip)
+        subject = self.cast[ids.index(shot.subject)]
+        if shot.kind is ShotKind.TWO_SHOT and len(self.cast) > 1:
+            partner = self._partner(shot, subject)
+            size = FigureSize(max(4, round(0.12 * h)), 0.64 * h / max(4, round(0.12 * h)) + 0.3, False)
+            pair = sorted([subject, partner], key=lambda c: ids.index(c.id))
+            figs = tuple(
+                self._place(c, size, (0.28 + 0.44 * k) * w, 0.36 * h, 1 if k == 0 else -1) for k, c in enumerate(pair)
+            )
+            return _Rig(shot, False, figs, (w / 2, 0.36 * h), flip)
+        unit = max(4, round(CLOSE_UNIT * h))
+        size = FigureSize(unit, (1 - CLOSE_HEAD_Y) * h / unit + 0.3, False)
+        side = -1 if ids.index(subject.id) % 2 == 0 else 1
+        x, y = w * (0.5 + 0.05 * side), CLOSE_HEAD_Y * h
+        return _Rig(shot, False, (self._place(subject, size, x, y, -side),), (x, y), flip)
+
+    def _wide_figures(self) -> tuple[_Figure, ...]:
+        n = len(self.cast)
+        spacing = min(0.28, 0.84 / max(1, n))
+        figs = []
+        for i, c in enumerate(self.cast):
+            unit = max(3, round(WIDE_UNIT * self.height * features(c).height))
+            size = FigureSize(unit, FEET + 0.2, True)
+            offset = i - (n - 1) / 2
+            x = self.width * (0.5 + offset * spacing)
+            feet_y = 0.8 * self.height
+            gaze = 0 if n == 1 else (1 if offset < 0 else -1 if offset > 0 else 0)
+            figs.append(self._place(c, size, x, feet_y - FEET * unit, gaze))
+        return tuple(figs)
+
+    def _partner(self, shot: Shot, subject: Character) -> Character:
+        during = [x.speaker for x in self.scene.lines if shot.start_frame <= x.start_frame < shot.end_frame]
+        for c in [*during, *(c.id for c in self.cast)]:
+            if c != subject.id and c != NARRATOR:
+                return next(x for x in self.cast if x.id == c)
+        return subject
+
+    def _place(self, c: Character, size: FigureSize, head_x: float, head_y: float, gaze: int) -> _Figure:
+        spr = sprite(c, size, self.grade)
+        return _Figure(c, size, round(head_x) - spr.head[0], round(head_y) - spr.head[1], gaze)
+
+    # ------------------------------------------------------------------------------ acting
+
+    def _acting(self, rig: _Rig, frame: int) -> tuple[tuple[Emotion, int], ...]:
+        """(emotion, mouth) of each figure in the rig at `frame`."""
+        out = []
+        for fig in rig.figures:
+            emotion, mouth = Emotion.NEUTRAL, 0
+            for line in self.lines:
+                if line.speaker != fig.character.id or line.start_frame > frame:
+                    continue
+                emotion = line.emotion
+                if frame < line.end_frame:
+                    mouth = _mouth(line, frame, self.fps)
+            reacting = rig.shot.kind is ShotKind.REACTION and fig.character.id == rig.shot.subject
+            if reacting and mouth == 0 and self.scene.beat in REACTION_BEATS:
+                emotion = Emotion.SHOCKED
+            out.append((emotion, mouth))
+        return tuple(out)
+
+    # ------------------------------------------------------------------------------ drawing
+
+    def frames(self) -> Iterator[Pixels]:
+        """Every frame of the scene in order."""
+        for f in range(self.scene.start_frame, self.scene.end_frame):
+            yield self.frame(f)
+
+    def frame(self, f: int) -> Pixels:
+        """Frame `f` (episode-relative) as a read-only (height, width, 3) uint8 array."""
+        if f >= self.freeze_at:
+            return self._freeze()
+        i = bisect.bisect_right(self.starts, f) - 1
+        rig = self.rigs[i]
+        k = f - self.scene.start_frame
+        v = camera.view(rig.shot, f, self.width, self.height, rig.anchor, fps=self.fps, flip=rig.flip)
+        if k < len(START_FLASH):  # the whip: the new scene slides in under the flash
+            v = camera.View(v.dx + (len(START_FLASH) - k) * 0.03 * self.width, v.dy, v.zoom, v.anchor)
+        zoom = max(1.0, round(v.zoom * 512) / 512)
+        ch, cw = compose.canvas_size(self.width, self.height, zoom)
+        ox, oy = v.anchor[0] * (1 - cw / self.width), v.anchor[1] * (1 - ch / self.height)
+        layers = self._layers(rig, f, ox, oy, v.dx, v.dy)
+        figures = tuple((fig, round(fig.x - ox - v.dx), round(fig.y - oy - v.dy)) for fig in rig.figures)
+        acting = self._acting(rig, f)
+        flash = _flash(rig.shot, self.scene, f)
+        stage_key = (i, ch, cw, layers, tuple((x, y) for _, x, y in figures))
+        key = (stage_key, acting, flash)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        fresh = stage_key != self._stage_key
+        if fresh:
+            self._stage = self._compose(rig, (ch, cw), layers, figures)
+            self._stage_key = stage_key
+        stage = self._stage
+        assert stage is not None
+        full = (ch, cw) == (self.height, self.width)
+        if full and not fresh:
+            # The stage was handed out as an earlier frame; paint this one's faces on a copy.
+            out = self._buffers.take((self.height, self.width, 3))
+            out[...] = stage
+            canvas = out
+        else:
+            canvas = stage
+        for (fig, x, y), (emotion, mouth) in zip(figures, acting, strict=True):
+            spr = sprite(fig.character, fig.size, self.grade)
+            p = patch(fig.character, fig.size, self.grade, emotion, mouth, fig.gaze)
+            compose.paste(canvas, p.rgb, p.mask, y + spr.face[1], x + spr.face[0])
+        if full:
+            out = canvas
+        else:
+            out = self._buffers.take((self.height, self.width, 3))
+            compose.upscale_into(out, stage, self._buffers.take((ch, self.width, 3)))
+        if flash:
+            out = toward_white(out, flash)
+        out.flags.writeable = False
+        self._last = (key, out)
+        return out
+
+    def _layers(self, rig: _Rig, f: int, ox: float, oy: float, dx: float, dy: float) -> tuple[tuple[int, int], ...]:
+        """Top-left (y, x) in the stage of each layer of the rig (see _sets), at this camera position."""
+        out = []
+        for layer in self._sets(rig):
+            scroll = 0
+            if layer.period_px:  # the view outside a car slides by on its own
+                scroll = round(f * layer.period_px * 1.2 / self.fps) % layer.period_px
+            out.append((round(layer.y - oy - layer.parallax * dy), round(layer.x - ox - layer.parallax * dx) - scroll))
+        return tuple(out)
+
+    def _sets(self, rig: _Rig) -> list[Layer]:
+        """The rig's layers back to front; the wide set's last one (foreground) goes over the figures."""
+        s = self.set
+        layers = [s.far, s.mid, s.fg] if rig.wide else [s.close, s.close_mid]
+        return [x for x in layers if x is not None]
+
+    def _compose(
+        self,
+        rig: _Rig,
+        shape: tuple[int, int],
+        layers: tuple[tuple[int, int], ...],
+        figures: tuple[tuple[_Figure, int, int], ...],
+    ) -> Pixels:
+        """The set and figures (faces not yet painted) seen from this camera position."""
+        stage = self._buffers.take((*shape, 3))
+        sets = self._sets(rig)
+        front = sets[-1] if rig.wide and sets[-1] is self.set.fg else None
+        (y, x), back = layers[0], sets[0]
+        compose.crop_into(stage, back.rgb, -y, -x)
+        for layer, (y, x) in zip(sets[1:], layers[1:], strict=True):
+            if layer is not front:
+                compose.paste(stage, layer.rgb, layer.mask, y, x, layer.cover)
+        for fig, x, y in figures:
+            spr = sprite(fig.character, fig.size, self.grade)
+            compose.paste(stage, spr.rgb, spr.mask, y, x, spr.cover)
+        if front is not None:
+            compose.paste(stage, front.rgb, front.mask, *layers[-1], front.cover)
+        return stage
+
+    def _freeze(self) -> Pixels:
+        """The cliffhanger's held frame: the last moving frame with the colour pushed hard."""
+        if self._frozen is None:
+            moving = self.frame(self.freeze_at - 1)
+            held = apply_lut(moving, push_lut())
+            held.flags.writeable = False
+            self._frozen = held
+        return self._frozen
+
+
+def render_scene(scene: TimedScene, series: Series, preset: Preset) -> Iterator[Pixels]:
+    """Yield the scene's frames: exactly `scene.duration_frames` read-only (height, width, 3) uint8 arrays.
+
+    Uses `scene.shots`, or plans them with plan_shots when there are none; same inputs → same pixels.
+    A frame identical to the one before is yielded as the same array, so copy a frame before drawing on it.
+    """
+    yield from SceneRenderer(scene, series, preset).frames()
+
+
+def render_still(scene: TimedScene, series: Series, preset: Preset, frame: int) -> Pixels:
+    """One frame of the scene (`frame` counts from the episode's start), e.g. for a cover image."""
+    if not scene.start_frame <= frame < scene.end_frame:
+        raise ValueError(
+            f"frame {frame} is outside scene {scene.scene_id!r}, which runs from frame {scene.start_frame} "
+            f"to {scene.end_frame - 1}; pick a frame in that range"
+        )
+    return SceneRenderer(scene, series, preset).frame(frame)
+
+
+def _mouth(line: TimedLine, frame: int, fps: int) -> int:
+    """Mouth state 0 (closed) .. 2 (open) while `line` is spoken: a fixed syllable pattern at ~9 Hz."""
+    if line.end_frame - frame <= 1:
+        return 0
+    step = (frame - line.start_frame) * _MOUTH_RATE // fps
+    return _SYLLABLES[(step + line.index * 5) % len(_SYLLABLES)]
+
+
+def _flash(shot: Shot, scene: TimedScene, frame: int) -> float:
+    """How white frame `frame` flashes: the scene's opening whip, or a face-slap impact."""
+    k = frame - scene.start_frame
+    amount = START_FLASH[k] if k < len(START_FLASH) else 0.0
+    if shot.kind is ShotKind.REACTION and scene.beat is BeatType.FACE_SLAP:
+        j = frame - shot.start_frame
+        if j < len(IMPACT_FLASH):
+            amount = max(amount, IMPACT_FLASH[j])
+    return amount
+
+
+def _check_tiling(scene: TimedScene, shots: tuple[Shot, ...]) -> None:
+    at = scene.start_frame
+    for shot in shots:
+        if shot.start_frame != at or shot.end_frame <= shot.start_frame:
+            raise ValueError(
+                f"scene {scene.scene_id!r} has a shot starting at frame {shot.start_frame} where frame {at} was "
+                "expected; shots must follow each other without gaps or overlaps (or leave shots empty to plan them)"
+            )
+        at = shot.end_frame
+    if at != scene.end_frame:
+        raise ValueError(
+            f"scene {scene.scene_id!r}'s shots end at frame {at}, but the scene ends at {scene.end_frame}; "
+            "make the last shot end with the scene"
+        )

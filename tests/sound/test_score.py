@@ -1,0 +1,99 @@
+"""The synthesised music bed: exact length, determinism, and moods that sound different."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from dramaline.model import BeatType, Timeline
+from dramaline.sound.audio import RATE, Audio, measure
+from dramaline.sound.score import MOODS, SCORE_LUFS, score
+from tests.sound.timelines import make_timeline
+
+
+@functools.cache
+def bed(beat: BeatType, seed: int = 0) -> Audio:
+    return score(make_timeline([beat], scene_s=5.0), seed=seed)
+
+
+def power_spectrum(audio: Audio) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    x = audio.samples[RATE:-RATE].astype(np.float64)  # skip the fades at the episode's edges
+    hz = np.fft.rfftfreq(len(x), 1 / RATE).astype(np.float64)
+    return hz, np.abs(np.fft.rfft(x)) ** 2
+
+
+def pulse_strength(audio: Audio) -> float:
+    """Share of the loudness envelope's modulation between 1 and 10 Hz: rhythm, not sustained pads."""
+    x = audio.samples[RATE:-RATE].astype(np.float64)
+    envelope = np.sqrt(np.convolve(x**2, np.ones(480) / 480, mode="valid")[::480])
+    spectrum = np.abs(np.fft.rfft(envelope - envelope.mean()))
+    hz = np.fft.rfftfreq(len(envelope), 0.01)
+    return float(spectrum[(hz > 1) & (hz < 10)].sum() / spectrum.sum())
+
+
+def test_every_beat_has_a_mood() -> None:
+    assert set(MOODS) == set(BeatType)
+
+
+@pytest.mark.parametrize(("fps", "scene_s", "tail_s"), [(30, 1.5, 1.0), (24, 1.2, 0.7), (25, 1.3, 0.0)])
+def test_the_bed_is_exactly_the_episode_long(fps: int, scene_s: float, tail_s: float) -> None:
+    base = make_timeline([BeatType.HOOK, BeatType.ROMANCE, BeatType.CLIFFHANGER], scene_s=scene_s, tail_s=tail_s)
+    timeline = Timeline.model_validate({**base.model_dump(), "fps": fps})
+    music = score(timeline)
+    assert music.rate == RATE
+    assert music.frames(fps) == timeline.duration_frames
+    assert len(music.samples) == timeline.duration_frames * RATE // fps
+
+
+def test_a_timeline_without_scenes_still_gets_a_bed() -> None:
+    timeline = Timeline.model_validate({**make_timeline([BeatType.HOOK]).model_dump(), "scenes": []})
+    music = score(timeline)
+    assert music.frames(timeline.fps) == timeline.duration_frames
+    assert float(np.max(np.abs(music.samples))) > 0.05
+
+
+def test_same_seed_same_bed_other_seed_other_bed() -> None:
+    assert np.array_equal(bed(BeatType.ROMANCE).samples, score(make_timeline([BeatType.ROMANCE], scene_s=5.0)).samples)
+    assert not np.array_equal(bed(BeatType.ROMANCE).samples, bed(BeatType.ROMANCE, seed=1).samples)
+
+
+def test_the_bed_is_rendered_at_its_loudness_with_headroom() -> None:
+    loudness = measure(bed(BeatType.FACE_SLAP))
+    assert loudness.integrated_lufs == pytest.approx(SCORE_LUFS, abs=0.1)
+    assert loudness.true_peak_dbtp < -1.0
+
+
+@pytest.mark.parametrize("beat", [BeatType.ROMANCE, BeatType.FACE_SLAP, BeatType.FLASHBACK, BeatType.SACRIFICE])
+def test_the_bed_is_tonal_music_not_noise(beat: BeatType) -> None:
+    hz, power = power_spectrum(bed(beat))
+    band = power[(hz > 40) & (hz < 8000)]
+    flatness = np.exp(np.mean(np.log(band + 1e-20))) / np.mean(band)
+    assert flatness < 0.01
+    # The strongest partials sit on equal-tempered pitches: chords, not drones of arbitrary tone.
+    audible = (hz > 60) & (hz < 2000)
+    loudest = hz[audible][np.argsort(power[audible])[-12:]]
+    cents_off = np.abs((1200 * np.log2(loudest / 440) + 50) % 100 - 50)
+    assert float(np.median(cents_off)) < 15
+
+
+def test_moods_differ_romance_is_soft_pads_and_face_slap_drives() -> None:
+    romance, face_slap = bed(BeatType.ROMANCE), bed(BeatType.FACE_SLAP)
+    hz, soft = power_spectrum(romance)
+    _, hard = power_spectrum(face_slap)
+    bands = np.geomspace(40, 8000, 9)
+    shares = [
+        np.array([p[(hz >= lo) & (hz < hi)].sum() for lo, hi in itertools.pairwise(bands)]) / p.sum()
+        for p in (soft, hard)
+    ]
+    assert float(np.abs(shares[0] - shares[1]).sum()) > 0.3
+    assert pulse_strength(face_slap) > pulse_strength(romance) + 0.1
+
+
+def test_scene_changes_crossfade_without_clicks() -> None:
+    music = score(make_timeline([BeatType.ROMANCE, BeatType.FACE_SLAP, BeatType.FLASHBACK], scene_s=2.0))
+    steps = np.abs(np.diff(music.samples))
+    assert float(np.max(steps)) < 0.1
