@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from dramaline.model import (
     CameraMove,
     Emotion,
     LocationKind,
+    Preset,
     Shot,
     ShotKind,
     TimedScene,
@@ -21,12 +23,17 @@ from dramaline.model import (
 from dramaline.render import VERSION, plan_shots, render_scene, render_still
 from dramaline.render.backdrop import DRAWERS, backdrop
 from dramaline.render.color import Grade
+from dramaline.render.demo import demo_series
+from dramaline.render.demo import timed_line as line
+from dramaline.render.demo import timed_scene as make_scene
 from dramaline.render.figure import FigureSize, patch, sprite
 from dramaline.render.look import features
 from dramaline.render.scene import FREEZE_SECONDS
-from tests.render.scenes import SMALL, TINY, line, make_scene, make_series
 
-SERIES = make_series()
+TINY = Preset(name="tiny", width_px=90, height_px=160, fps=10, crf=30, x264_preset="ultrafast")
+SMALL = Preset(name="small", width_px=180, height_px=320, fps=10, crf=30, x264_preset="ultrafast")
+# One palette for every place, so that places differ by what is drawn, not by colour.
+SERIES = demo_series(palette=("#6d597a", "#eaac8b", "#355070"))
 
 
 def _frames(scene: TimedScene, preset=TINY) -> list[np.ndarray]:
@@ -110,7 +117,7 @@ def test_a_character_missing_from_the_bible_is_refused() -> None:
 # -------------------------------------------------------------------------------- shot grammar
 
 
-def _shot_at(shots, frame: int) -> Shot:
+def _shot_at(shots: tuple[Shot, ...], frame: int) -> Shot:
     return next(s for s in shots if s.start_frame <= frame < s.end_frame)
 
 
@@ -159,6 +166,25 @@ def test_reversal_beats_cut_to_the_listener_after_the_key_line(beat: BeatType, m
         assert _shot_at(shots, key.start_frame + 1).move is CameraMove.PUSH_IN
 
 
+def test_plan_shots_tiles_any_scene() -> None:
+    rng = random.Random(5)
+    for _ in range(300):
+        fps = rng.choice([10, 24, 30])
+        start, at, lines = rng.randrange(0, 500), 0, []
+        at = start + rng.randrange(0, 3 * fps)
+        for i in range(rng.randrange(0, 7)):
+            length = rng.randrange(1, 4 * fps)
+            speaker = rng.choice(["mia", "leo", "ivy", NARRATOR])
+            lines.append(line(i, speaker, at, at + length, rng.choice(list(Emotion))))
+            at += length + rng.randrange(0, fps)
+        end = max(at, start + 1) + rng.randrange(0, 2 * fps)
+        scene = make_scene(start=start, beat=rng.choice(list(BeatType)), lines=tuple(lines), end=end)
+        shots = plan_shots(scene, SERIES.bible, fps=fps)
+        assert shots[0].start_frame == start and shots[-1].end_frame == end, scene
+        assert all(a.end_frame == b.start_frame for a, b in itertools.pairwise(shots)), shots
+        assert shots[0].kind is ShotKind.ESTABLISHING
+
+
 def test_a_scene_with_no_lines_is_one_wide_shot() -> None:
     scene = make_scene(lines=(), characters=(), end=30)
     assert [s.kind for s in plan_shots(scene, SERIES.bible, fps=10)] == [ShotKind.ESTABLISHING]
@@ -192,10 +218,14 @@ def test_night_is_darkest_and_day_brightest(kind: LocationKind) -> None:
 
 def test_the_room_moves_in_layers_under_a_pan() -> None:
     """Parallax: across a pan, the foreground travels further than the far wall."""
-    scene = make_scene(lines=(), characters=(), end=40, shots=(Shot(kind=ShotKind.ESTABLISHING, start_frame=0,
-                       end_frame=40, move=CameraMove.PAN),))  # fmt: skip
+    scene = make_scene(
+        lines=(),
+        characters=(),
+        end=40,
+        shots=(Shot(kind=ShotKind.ESTABLISHING, start_frame=0, end_frame=40, move=CameraMove.PAN),),
+    )
     a, b = render_still(scene, SERIES, SMALL, 5), render_still(scene, SERIES, SMALL, 39)
-    top, bottom = slice(10, 60), slice(290, 320)  # far wall (window) vs foreground props
+    window, desk = slice(10, 60), slice(195, 235)  # the far wall, and the furniture in front of it
 
     def travel(rows: slice) -> int:
         errors = [
@@ -203,7 +233,7 @@ def test_the_room_moves_in_layers_under_a_pan() -> None:
         ]
         return abs(int(np.argmin(errors)) - 30)
 
-    assert travel(bottom) > travel(top) >= 1
+    assert travel(desk) > travel(window) >= 1
 
 
 # ------------------------------------------------------------------------------------- people
@@ -236,7 +266,8 @@ def test_a_figure_is_the_same_in_every_shot_of_its_size() -> None:
     spr, p = sprite(mia, size, Grade()), patch(mia, size, Grade(), Emotion.NEUTRAL, 0, 0)
     x0, y0, x1, y1 = spr.face
     # A neutral patch repaints the sprite's own face pixel for pixel: patches fit without seams.
-    assert np.array_equal(spr.rgb[y0:y1, x0:x1][p.mask], p.rgb[p.mask])
+    assert np.array_equal(spr.rgb[y0:y1, x0:x1], p.rgb)
+    assert np.array_equal(spr.mask[y0:y1, x0:x1], p.mask)
 
 
 def test_look_words_become_features() -> None:

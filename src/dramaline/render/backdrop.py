@@ -1,7 +1,7 @@
 """Paints a location once per (place, hour, look, frame size) into the layers frames are cut from.
 
 The wide set has three depth layers (far wall, mid furniture, foreground props) drawn with margins
-so the camera can pan, shake and push in; the close-up set is the same room zoomed and softened
+so the camera can pan, shake and push in; the close-up set is the same room magnified and hazed
 behind faces. Layers are graded for the hour before lights are painted, so lamps glow at night.
 """
 
@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +21,7 @@ from PIL import Image
 from dramaline.model import Location, LocationKind, TimeOfDay
 from dramaline.render import rooms_grand, rooms_indoor, rooms_outdoor
 from dramaline.render.canvas import Canvas
-from dramaline.render.color import Grade, Pixels, palette_rgb, time_grade, vignette
+from dramaline.render.color import RGB, Grade, Pixels, mix, palette_rgb, time_grade, vignette
 from dramaline.render.compose import Band, bands
 from dramaline.render.props import Room
 
@@ -53,7 +54,8 @@ PARALLAX_FAR, PARALLAX_MID, PARALLAX_FG, PARALLAX_CLOSE = 0.3, 0.65, 1.35, 0.35
 CLOSE_ZOOM, CLOSE_FOCUS = 1.8, (0.5, 0.4)
 """The close-up set shows the room magnified about the wall behind the characters' heads."""
 
-_LOW_RES = 4  # the close-up set is painted at a quarter size; upscaling softens it like a long lens
+HAZE, HAZE_AMOUNT = (170, 176, 190), 0.22
+"""The close-up set is pulled this far towards a pale haze, so faces stand out against it."""
 
 
 @dataclass(frozen=True)
@@ -88,34 +90,49 @@ def margins(width: int, height: int) -> tuple[int, int]:
     return max(2, round(width * 0.1)), max(2, round(height * 0.06))
 
 
-@lru_cache(maxsize=6)
+@lru_cache(maxsize=4)
 def backdrop(location: Location, time_of_day: TimeOfDay, flashback: bool, width: int, height: int) -> Backdrop:
     """The layers of `location` at `time_of_day`, graded for a flashback when asked; cached."""
     mx, my = margins(width, height)
     period = SCROLLING.get(location.kind, 0.0)
-    look = _Look(time_grade(time_of_day, flashback=flashback), Grade(sepia=flashback), time_of_day)
+    grade = time_grade(time_of_day, flashback=flashback)
+    look = _Look(grade, Grade(sepia=flashback), time_of_day)
     far, mid, fg = _paint(location, look, width, height, (mx, my), zoom=1.0, period=period)
     far_px = _pixels(far, flashback)
     wide_far = Layer(far_px, None, -my, -mx, PARALLAX_FAR, round(period * width))
     wide_mid = _sparse(mid, (mx, my), PARALLAX_MID)
     wide_fg = _sparse(fg, (mx, my), PARALLAX_FG)
 
-    lw, lh = max(4, width // _LOW_RES), max(4, height // _LOW_RES)
     separate = period > 0
-    low = (mx * lw / width, my * lh / height)
-    cfar, cmid, _ = _paint(location, look, lw, lh, low, zoom=CLOSE_ZOOM, period=period * CLOSE_ZOOM, merge=not separate)
-    full = (far_px.shape[1], far_px.shape[0])
-    close_px = _pixels(cfar, flashback, size=full)
-    close = Layer(close_px, None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width))
-    close_mid = _sparse(cmid, (mx, my), PARALLAX_CLOSE, size=full) if separate else None
+    hazy = _Look(_Hazed(grade, grade.colour(HAZE)), look.lights, time_of_day)
+    cfar, cmid, _ = _paint(
+        location, hazy, width, height, (mx, my), zoom=CLOSE_ZOOM, period=period * CLOSE_ZOOM, merge=not separate
+    )
+    close = Layer(_pixels(cfar, flashback), None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width))
+    close_mid = _sparse(cmid, (mx, my), PARALLAX_CLOSE) if separate else None
     return Backdrop(wide_far, wide_mid, wide_fg, close, close_mid)
+
+
+class _Tint(Protocol):
+    def colour(self, c: RGB) -> RGB: ...
 
 
 @dataclass(frozen=True)
 class _Look:
-    paint: Grade
-    lights: Grade
+    paint: _Tint
+    lights: _Tint
     time_of_day: TimeOfDay
+
+
+@dataclass(frozen=True)
+class _Hazed:
+    """A grade followed by a pull towards the haze: the close-up set recedes behind the faces."""
+
+    grade: Grade
+    haze: RGB
+
+    def colour(self, c: RGB) -> RGB:
+        return mix(self.grade.colour(c), self.haze, HAZE_AMOUNT)
 
 
 def _paint(
@@ -154,28 +171,21 @@ def _paint(
     return far, mid, fg
 
 
-def _pixels(c: Canvas, flashback: bool, *, size: tuple[int, int] | None = None) -> Pixels:
-    """The painted layer as pixels (upscaled to `size` if given), vignetted in a flashback."""
-    image = c.image if size is None else c.image.resize(size, Image.Resampling.BILINEAR)
-    px = np.asarray(image, dtype=np.uint8)
+def _pixels(c: Canvas, flashback: bool) -> Pixels:
+    """The painted layer as pixels, vignetted in a flashback."""
+    px = np.asarray(c.image, dtype=np.uint8)
     if flashback:
         px = vignette(px, 0.55)
     return np.ascontiguousarray(px)
 
 
-def _sparse(c: Canvas, margin: tuple[int, int], parallax: float, size: tuple[int, int] | None = None) -> Layer | None:
+def _sparse(c: Canvas, margin: tuple[int, int], parallax: float) -> Layer | None:
     """A masked layer cropped to what was painted on it, or None when nothing was."""
     assert c.mask is not None
-    rgb, mask_image = c.image, c.mask
-    if size is not None:
-        rgb, mask_image = (
-            rgb.resize(size, Image.Resampling.BILINEAR),
-            mask_image.resize(size, Image.Resampling.BILINEAR),
-        )
-    box = mask_image.getbbox()
+    box = c.mask.getbbox()
     if box is None:
         return None
-    mask = np.ascontiguousarray(np.asarray(mask_image.crop(box)) >= 128)
-    px = np.ascontiguousarray(np.asarray(rgb.crop(box), dtype=np.uint8))
+    mask = np.ascontiguousarray(np.asarray(c.mask.crop(box)) >= 128)
+    px = np.ascontiguousarray(np.asarray(c.image.crop(box), dtype=np.uint8))
     mx, my = margin
     return Layer(px, mask, box[1] - my, box[0] - mx, parallax, cover=bands(mask))

@@ -29,6 +29,7 @@ HALF_WIDTH, HEADROOM = 1.35, 1.0
 """Sprite extent in head units: to each side of the head's centre, and above it."""
 FEET = 7.0
 """Where a full figure's soles are, in head units below the head's centre."""
+NECK_LIFT = 0.07
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def sprite(character: Character, size: FigureSize, grade: Grade) -> Sprite:
     return Sprite(rgb, mask, (hx, hy), _face_box(size, w, h), bands(mask))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def patch(character: Character, size: FigureSize, grade: Grade, emotion: Emotion, mouth: int, gaze: int) -> Patch:
     """The face of `character` with `emotion`, mouth state `mouth` (0-2) and `gaze` (-1, 0, 1)."""
     spr = sprite(character, size, grade)
@@ -111,9 +112,12 @@ def _render(
     hx, hy = _head(size)
     image = Image.new("RGB", ((x1 - x0) * ss, (y1 - y0) * ss), INK)
     cover = Image.new("L", image.size, 0)
-    pen = Pen(image, cover, ((hx - x0) * ss, (hy - y0) * ss), size.unit * ss, grade.colour)
+    origin = ((hx - x0) * ss, (hy - y0) * ss)
+    pen = Pen(image, cover, origin, size.unit * ss, grade.colour)
     hair.back(pen, f)
-    _body(pen, f, size)
+    # The body is drawn a little higher than its own coordinates say: a shorter neck reads better.
+    lift = round(NECK_LIFT * size.unit) * ss
+    _body(Pen(image, cover, (origin[0], origin[1] - lift), size.unit * ss, grade.colour), f, size)
     hair.ears(pen, f)
     _face_shape(pen, f)
     hair.front(pen, f)
@@ -145,7 +149,7 @@ def _face_shape(pen: Pen, f: Features) -> None:
 def _body(pen: Pen, f: Features, size: FigureSize) -> None:
     s = 0.84 * f.width
     bottom = size.bottom if not size.full else 3.3
-    skin, shade = f.skin, darker(f.skin, 0.18)
+    shade = darker(f.skin, 0.18)
     neck = 0.12 if f.feminine else 0.14
     pen.poly([(-neck, 0.3), (neck, 0.3), (neck * 1.1, 0.86), (-neck * 1.1, 0.86)], shade)
     if size.full:
@@ -166,7 +170,7 @@ def _body(pen: Pen, f: Features, size: FigureSize) -> None:
         for k in (-1, 1):  # the arm's inner edge gives the bust some shape
             pen.line([(k * s * 0.8, 1.2), (k * s * 0.78, bottom + 0.1)], darker(main, 0.3), 0.014)
     _outfit(pen, f, s, bottom)
-    pen.ellipse(0.0, 0.4, 0.13, 0.05, darker(shade, 0.1))
+    pen.ellipse(0.0, 0.56, 0.12, 0.045, darker(shade, 0.1))  # the chin's shadow on the neck
 
 
 def _legs(pen: Pen, f: Features, s: float) -> None:

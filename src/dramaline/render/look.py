@@ -249,10 +249,10 @@ def _marks(text: str) -> set[str]:
     marks = {name for name, words in _MARKS if any(re.search(rf"\b{re.escape(w)}", text) for w in words)}
     marks -= {"tie"} if not re.search(r"\btie\b", text) else set()
     marks -= {"lapel_pin"} if not re.search(r"\b(pin|crest|brooch)\b", text) else set()
-    if "scar" in text and not marks & {"scar_brow", "scar_jaw", "scar_cheek", "claw_scars"}:
-        # Scars on hands, wrists or collarbones are out of frame in a bust; these are the visible ones.
-        if _has(text, "face", "cheek", "lip"):
-            marks.add("scar_cheek")
+    placed = marks & {"scar_brow", "scar_jaw", "scar_cheek", "claw_scars"}
+    # Scars on hands, wrists or collarbones are out of frame in a bust; only facial ones are drawn.
+    if "scar" in text and not placed and _has(text, "face", "cheek", "lip"):
+        marks.add("scar_cheek")
     if "glasses_round" in marks or "glasses_head" in marks:
         marks.discard("glasses")
     if " no tie" in text:

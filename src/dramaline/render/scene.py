@@ -26,7 +26,7 @@ from dramaline.model import (
 from dramaline.render import camera, compose
 from dramaline.render.backdrop import Backdrop, Layer, backdrop
 from dramaline.render.color import Pixels, apply_lut, push_lut, time_grade, toward_white
-from dramaline.render.figure import FEET, FigureSize, patch, sprite
+from dramaline.render.figure import FEET, FigureSize, Patch, Sprite, patch, sprite
 from dramaline.render.look import features
 from dramaline.render.shots import REACTION_BEATS, plan_shots
 
@@ -44,10 +44,11 @@ _SYLLABLES = (2, 1, 2, 0, 1, 2, 2, 1, 0, 2, 1, 1)
 _MOUTH_RATE = 9  # mouth shapes per second while speaking
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Figure:
     character: Character
     size: FigureSize
+    sprite: Sprite
     x: int
     y: int
     """Top-left of the sprite in frame pixels at rest."""
@@ -102,6 +103,7 @@ class SceneRenderer:
         self._stage_key: tuple[object, ...] | None = None
         self._last: tuple[tuple[object, ...], Pixels] | None = None
         self._frozen: Pixels | None = None
+        self._patches: dict[tuple[int, Emotion, int], Patch] = {}
 
     # ------------------------------------------------------------------------------ staging
 
@@ -149,7 +151,7 @@ class SceneRenderer:
 
     def _place(self, c: Character, size: FigureSize, head_x: float, head_y: float, gaze: int) -> _Figure:
         spr = sprite(c, size, self.grade)
-        return _Figure(c, size, round(head_x) - spr.head[0], round(head_y) - spr.head[1], gaze)
+        return _Figure(c, size, spr, round(head_x) - spr.head[0], round(head_y) - spr.head[1], gaze)
 
     # ------------------------------------------------------------------------------ acting
 
@@ -213,9 +215,8 @@ class SceneRenderer:
         else:
             canvas = stage
         for (fig, x, y), (emotion, mouth) in zip(figures, acting, strict=True):
-            spr = sprite(fig.character, fig.size, self.grade)
-            p = patch(fig.character, fig.size, self.grade, emotion, mouth, fig.gaze)
-            compose.paste(canvas, p.rgb, p.mask, y + spr.face[1], x + spr.face[0])
+            p = self._patch(fig, emotion, mouth)
+            compose.paste(canvas, p.rgb, p.mask, y + fig.sprite.face[1], x + fig.sprite.face[0])
         if full:
             out = canvas
         else:
@@ -260,11 +261,18 @@ class SceneRenderer:
             if layer is not front:
                 compose.paste(stage, layer.rgb, layer.mask, y, x, layer.cover)
         for fig, x, y in figures:
-            spr = sprite(fig.character, fig.size, self.grade)
-            compose.paste(stage, spr.rgb, spr.mask, y, x, spr.cover)
+            compose.paste(stage, fig.sprite.rgb, fig.sprite.mask, y, x, fig.sprite.cover)
         if front is not None:
             compose.paste(stage, front.rgb, front.mask, *layers[-1], front.cover)
         return stage
+
+    def _patch(self, fig: _Figure, emotion: Emotion, mouth: int) -> Patch:
+        # Looked up here rather than in patch()'s cache: hashing a Character on every frame is slow.
+        key = (id(fig), emotion, mouth)
+        found = self._patches.get(key)
+        if found is None:
+            found = self._patches[key] = patch(fig.character, fig.size, self.grade, emotion, mouth, fig.gaze)
+        return found
 
     def _freeze(self) -> Pixels:
         """The cliffhanger's held frame: the last moving frame with the colour pushed hard."""

@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -87,6 +88,7 @@ class OpenAISpeechModel:
         self._api_key = api_key
         self._transport = transport
         self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
         options = {
             "voices": self.voices.model_dump(mode="json"),
             "send_instructions": send_instructions,
@@ -145,15 +147,17 @@ class OpenAISpeechModel:
         self.close()
 
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-            self._client = httpx.Client(
-                headers=headers,
-                timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0)),
-                verify=_tls_context(),
-                transport=self._transport,
-            )
-        return self._client
+        """The HTTP client, opened on first use (lines may be spoken from several threads)."""
+        with self._lock:
+            if self._client is None:
+                headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+                self._client = httpx.Client(
+                    headers=headers,
+                    timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0)),
+                    verify=_tls_context(),
+                    transport=self._transport,
+                )
+            return self._client
 
     def _post(self, body: dict[str, Any]) -> httpx.Response:
         """POST `body`, retrying what may pass; return the first 2xx response."""
