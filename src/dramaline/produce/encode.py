@@ -117,6 +117,7 @@ def write_atomic_via(out: Path, make: Any) -> None:
     tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
     try:
         make(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

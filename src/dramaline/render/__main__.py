@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from dramaline.model import PRESETS, BeatType, Emotion, LocationKind, Preset, Shot, ShotKind, TimeOfDay
+from dramaline.model import PRESETS, BeatType, Emotion, LocationKind, Preset, Shot, ShotKind, TimedScene, TimeOfDay
 from dramaline.render import plan_shots, render_scene, render_still
 from dramaline.render.demo import demo_episode, demo_series, location_id, timed_line, timed_scene
 
@@ -33,7 +33,7 @@ def sheet(path: Path, width: int, height: int) -> None:
         ImageDraw.Draw(image).text((3, 1), label, fill=(255, 255, 255))
         tiles.append(np.asarray(image))
 
-    def scene(kind: LocationKind, hour: TimeOfDay, beat: BeatType = BeatType.CONFRONTATION) -> object:
+    def scene(kind: LocationKind, hour: TimeOfDay, beat: BeatType = BeatType.CONFRONTATION) -> TimedScene:
         lines = (
             timed_line(0, "mia", 45, 120, Emotion.COLD),
             timed_line(1, "leo", 122, 200, Emotion.SMUG),
@@ -44,8 +44,8 @@ def sheet(path: Path, width: int, height: int) -> None:
     hours = list(TimeOfDay)
     for i, kind in enumerate(LocationKind):
         s = scene(kind, hours[i % 4])
-        add(render_still(s, series, preset, 20), f"{kind.value} {hours[i % 4].value}")  # type: ignore[arg-type]
-        add(render_still(s, series, preset, 80 if i % 2 else 160), f"{kind.value} close-up")  # type: ignore[arg-type]
+        add(render_still(s, series, preset, 20), f"{kind.value} {hours[i % 4].value}")
+        add(render_still(s, series, preset, 80 if i % 2 else 160), f"{kind.value} close-up")
     for k, emotion in enumerate(Emotion):
         who = "ivy" if k % 2 else "mia"
         shot = Shot(kind=ShotKind.CLOSE_UP, start_frame=0, end_frame=70, subject=who)
@@ -56,13 +56,13 @@ def sheet(path: Path, width: int, height: int) -> None:
     s = timed_scene(location="restaurant", time=TimeOfDay.NIGHT, lines=lines, end=80, shots=(two,))
     add(render_still(s, series, preset, 30), "two-shot")
     s = scene(LocationKind.GARDEN, TimeOfDay.DAY, BeatType.FLASHBACK)
-    add(render_still(s, series, preset, 100), "flashback")  # type: ignore[arg-type]
+    add(render_still(s, series, preset, 100), "flashback")
     s = scene(LocationKind.MANSION_HALL, TimeOfDay.NIGHT, BeatType.FACE_SLAP)
-    hit = next(x for x in plan_shots(s, series.bible, fps=30) if x.kind is ShotKind.REACTION)  # type: ignore[arg-type]
-    add(render_still(s, series, preset, hit.start_frame + 1), "face slap")  # type: ignore[arg-type]
-    add(render_still(s, series, preset, hit.start_frame + 8), "reaction")  # type: ignore[arg-type]
+    hit = next(x for x in plan_shots(s, series.bible, fps=30) if x.kind is ShotKind.REACTION)
+    add(render_still(s, series, preset, hit.start_frame + 1), "face slap")
+    add(render_still(s, series, preset, hit.start_frame + 8), "reaction")
     s = scene(LocationKind.ROOFTOP, TimeOfDay.NIGHT, BeatType.CLIFFHANGER)
-    add(render_still(s, series, preset, 299), "cliffhanger freeze")  # type: ignore[arg-type]
+    add(render_still(s, series, preset, 299), "cliffhanger freeze")
     columns = 8
     tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % columns)
     rows = [np.concatenate(tiles[i : i + columns], axis=1) for i in range(0, len(tiles), columns)]
@@ -87,8 +87,10 @@ def timing(preset: Preset, encode: bool) -> None:
             ffmpeg.wait()
         wall, used = time.perf_counter() - start, time.process_time() - cpu
         what = "render + encode" if encode else "render"
-        print(f"{label}: {what} {total} frames {preset.width_px}x{preset.height_px} in {wall:.1f} s: "
-              f"{1000 * wall / total:.2f} ms/frame wall, {1000 * used / total:.2f} ms/frame renderer CPU")  # fmt: skip
+        print(
+            f"{label}: {what} {total} frames {preset.width_px}x{preset.height_px} in {wall:.1f} s: "
+            f"{1000 * wall / total:.2f} ms/frame wall, {1000 * used / total:.2f} ms/frame renderer CPU"
+        )
 
 
 def _encoder(preset: Preset) -> subprocess.Popen[bytes]:
@@ -96,9 +98,33 @@ def _encoder(preset: Preset) -> subprocess.Popen[bytes]:
     if exe is None:
         raise SystemExit("ffmpeg is not on PATH; install it or drop --encode")
     size = f"{preset.width_px}x{preset.height_px}"
-    args = [exe, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-r", str(preset.fps),
-            "-i", "-", "-c:v", "libx264", "-preset", preset.x264_preset, "-crf", str(preset.crf),
-            "-pix_fmt", "yuv420p", "-f", "mp4", "/dev/null"]  # fmt: skip
+    args = [
+        exe,
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        size,
+        "-r",
+        str(preset.fps),
+        "-i",
+        "-",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset.x264_preset,
+        "-crf",
+        str(preset.crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        "mp4",
+        "/dev/null",
+    ]
     return subprocess.Popen(args, stdin=subprocess.PIPE)
 
 
