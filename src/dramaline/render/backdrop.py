@@ -173,10 +173,8 @@ def _paint(
 
 def _pixels(c: Canvas, flashback: bool) -> Pixels:
     """The painted layer as pixels, vignetted in a flashback."""
-    px = np.asarray(c.image, dtype=np.uint8)
-    if flashback:
-        px = vignette(px, 0.55)
-    return np.ascontiguousarray(px)
+    image = vignette(c.image, 0.55) if flashback else c.image
+    return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
 
 
 def _sparse(c: Canvas, margin: tuple[int, int], parallax: float) -> Layer | None:

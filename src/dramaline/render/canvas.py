@@ -83,10 +83,15 @@ class Canvas:
         if not self.enabled:
             return
         pts = [self.px(x, y) for x, y in points]
-        w = max(1, round(self.size(0.004))) if outline else 0
-        self._draw.polygon(pts, fill=self.tint(fill), outline=self._ink(outline), width=w)
+        self._draw.polygon(pts, fill=self.tint(fill))
         if self._mdraw:
-            self._mdraw.polygon(pts, fill=255, outline=255 if outline else None, width=w)
+            self._mdraw.polygon(pts, fill=255)
+        if outline:
+            # A closed line, not polygon(width=...): Pillow builds a full-size mask image for the latter.
+            ring, w = [*pts, pts[0], pts[1]], max(1, round(self.size(0.004)))
+            self._draw.line(ring, fill=self.tint(outline), width=w, joint="curve")
+            if self._mdraw:
+                self._mdraw.line(ring, fill=255, width=w, joint="curve")
 
     def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill: RGB | None, outline: RGB | None = None) -> None:
         """An ellipse with radii in frame widths (`rx`) and frame heights (`ry`)."""

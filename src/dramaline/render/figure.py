@@ -64,7 +64,7 @@ class FigureSize:
     """A standing full figure (wide shots) rather than a bust cut by the frame."""
 
 
-@lru_cache(maxsize=24)
+@lru_cache(maxsize=48)
 def sprite(character: Character, size: FigureSize, grade: Grade) -> Sprite:
     """The figure of `character` at `size` in `grade`'s light; cached, since it is reused every frame."""
     hx, hy = _head(size)

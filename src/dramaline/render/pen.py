@@ -41,9 +41,13 @@ class Pen:
     def poly(self, pts: Sequence[Point], fill: RGB, outline: RGB | None = None, width: float = 0.012) -> None:
         """A filled polygon; it adds to the figure's silhouette."""
         px = [self.p(x, y) for x, y in pts]
-        line = self.w(width) if outline else 0
-        self._draw.polygon(px, fill=self.tint(fill), outline=self._ink(outline), width=line)
-        self._mask.polygon(px, fill=255, outline=255 if outline else None, width=line)
+        self._draw.polygon(px, fill=self.tint(fill))
+        self._mask.polygon(px, fill=255)
+        if outline:
+            # A closed line, not polygon(width=...): Pillow builds a full-size mask image for the latter.
+            ring, w = [*px, px[0], px[1]], self.w(width)
+            self._draw.line(ring, fill=self.tint(outline), width=w, joint="curve")
+            self._mask.line(ring, fill=255, width=w, joint="curve")
 
     def ellipse(
         self,

@@ -22,10 +22,11 @@ from dramaline.model import (
     ShotKind,
     TimedLine,
     TimedScene,
+    TimeOfDay,
 )
 from dramaline.render import camera, compose
 from dramaline.render.backdrop import Backdrop, Layer, backdrop
-from dramaline.render.color import Pixels, apply_lut, push_lut, time_grade, toward_white
+from dramaline.render.color import Grade, Pixels, apply_lut, push_lut, time_grade, toward_white
 from dramaline.render.figure import FEET, FigureSize, Patch, Sprite, patch, sprite
 from dramaline.render.look import features
 from dramaline.render.shots import REACTION_BEATS, plan_shots
@@ -87,7 +88,7 @@ class SceneRenderer:
         self.cast = [known[c] for c in scene.characters]
         flashback = scene.beat is BeatType.FLASHBACK
         self.set: Backdrop = backdrop(location, scene.time_of_day, flashback, self.width, self.height)
-        self.grade = time_grade(scene.time_of_day, strength=0.35, flashback=flashback)
+        self.grade = figure_grade(scene.time_of_day, flashback)
         self.shots = scene.shots or plan_shots(scene, bible, fps=self.fps)
         _check_tiling(scene, self.shots)
         self.rigs = [self._rig(shot, i) for i, shot in enumerate(self.shots)]
@@ -301,6 +302,17 @@ def render_still(scene: TimedScene, series: Series, preset: Preset, frame: int) 
             f"to {scene.end_frame - 1}; pick a frame in that range"
         )
     return SceneRenderer(scene, series, preset).frame(frame)
+
+
+def figure_grade(time_of_day: TimeOfDay, flashback: bool) -> Grade:
+    """The light on the characters: a third of the room's tint at dusk and night, none by day.
+
+    Characters stand in a key light, so they read clearly at any hour; the faint dawn and day
+    tints are skipped so that fewer versions of each figure have to be painted.
+    """
+    if time_of_day in (TimeOfDay.DUSK, TimeOfDay.NIGHT):
+        return time_grade(time_of_day, strength=0.35, flashback=flashback)
+    return Grade(sepia=flashback)
 
 
 def _mouth(line: TimedLine, frame: int, fps: int) -> int:
