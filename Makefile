@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-DEMO_PREMISE := A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city
 DEMO_DIR := demo/janitor-heir
 
 .PHONY: install demo test lint typecheck unit bench clean
@@ -15,11 +14,9 @@ $(STAMP): pyproject.toml scripts/setup.sh scripts/apt-packages.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	rm -rf $(DEMO_DIR)
-	$(VENV)/bin/dramaline new "$(DEMO_PREMISE)" --episodes 20 --seed 7 --out $(DEMO_DIR)
+	$(VENV)/bin/dramaline demo --out $(DEMO_DIR) --episodes 5
 	$(VENV)/bin/dramaline export $(DEMO_DIR) --format markdown
-	$(VENV)/bin/dramaline export $(DEMO_DIR) --format fountain
-	@echo "demo series: $(CURDIR)/$(DEMO_DIR)  (read it: $(VENV)/bin/dramaline show $(DEMO_DIR))"
+	@echo "demo episodes: $(CURDIR)/$(DEMO_DIR)/build/final  (script: $(CURDIR)/$(DEMO_DIR)/exports)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -34,6 +31,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
 
 clean:
