@@ -8,7 +8,7 @@ DEMO_DIR := demo/janitor-heir
 .PHONY: install demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml scripts/setup.sh scripts/apt-packages.txt
-	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh scripts/apt-packages.txt
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
 	touch $(STAMP)
 
 install: $(STAMP)
