@@ -14,7 +14,7 @@ from dramaline.model import CameraMove, Shot, ShotKind
 
 PUSH_ZOOM = {ShotKind.ESTABLISHING: 0.12, ShotKind.TWO_SHOT: 0.08, ShotKind.CLOSE_UP: 0.1, ShotKind.REACTION: 0.1}
 """How much closer a push-in ends than it starts, by shot kind."""
-PAN_TRAVEL = {ShotKind.ESTABLISHING: 0.14, ShotKind.TWO_SHOT: 0.05, ShotKind.CLOSE_UP: 0.05, ShotKind.REACTION: 0.04}
+PAN_TRAVEL = {ShotKind.ESTABLISHING: 0.14, ShotKind.TWO_SHOT: 0.03, ShotKind.CLOSE_UP: 0.03, ShotKind.REACTION: 0.03}
 """How far a pan travels across its shot, in frame widths."""
 PUNCH_ZOOM = 0.16
 """The extra zoom of a face-slap impact, decaying over its first frames."""

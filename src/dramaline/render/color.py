@@ -1,7 +1,7 @@
-"""Colour helpers of the renderer: hex parsing, mixing, time-of-day and flashback grades.
+"""Colour helpers of the renderer: hex parsing, mixing, time-of-day and flashback grades, flashes.
 
-A grade is a per-pixel function, so it can be applied to layers and sprites once, before
-compositing, instead of to every frame: grading then compositing equals compositing then grading.
+A grade maps each colour on its own, so it is applied to the colours things are painted with
+(rooms, figures) rather than to pixels: the same result as grading every frame, at no cost per frame.
 """
 
 from __future__ import annotations
@@ -64,44 +64,20 @@ SKIES: dict[TimeOfDay, tuple[RGB, RGB]] = {
 
 @dataclass(frozen=True)
 class Grade:
-    """A per-pixel colour function: per-channel gain and lift, then an optional sepia wash."""
+    """A colour function: per-channel gain and lift, then an optional sepia wash (for flashbacks)."""
 
     gain: tuple[float, float, float] = (1.0, 1.0, 1.0)
     lift: tuple[float, float, float] = (0.0, 0.0, 0.0)
     sepia: bool = False
 
-    def lut(self) -> NDArray[np.uint8]:
-        """A (3, 256) table: output value of each channel for each input value."""
-        x = np.arange(256, dtype=np.float32)
-        rows = [np.clip(x * g + b, 0, 255) for g, b in zip(self.gain, self.lift, strict=True)]
-        return np.stack(rows).round().astype(np.uint8)
-
-    def apply(self, pixels: Pixels) -> Pixels:
-        """A graded copy of `pixels`."""
-        lut = self.lut()
-        out = np.empty_like(pixels)
-        for c in range(3):
-            np.take(lut[c], pixels[..., c], out=out[..., c])
-        if self.sepia:
-            out = _sepia(out)
-        return out
-
     def colour(self, c: RGB) -> RGB:
-        """One colour through the grade (the same function `apply` maps over pixels)."""
+        """`c` as it looks under this grade."""
         r, g, b = (min(255, max(0, round(v * k + a))) for v, k, a in zip(c, self.gain, self.lift, strict=True))
         if self.sepia:
             grey = (r * 77 + g * 150 + b * 29) >> 8
             t = _SEPIA_TABLE[grey]
             return int(t[0]), int(t[1]), int(t[2])
         return r, g, b
-
-    def apply_image(self, image: Image.Image) -> Image.Image:
-        """A graded copy of an RGB Pillow image (Pillow's lookup tables: fast on big layers)."""
-        out = image.point(self.lut().reshape(-1).tolist())
-        if self.sepia:
-            grey = out.convert("L")
-            out = Image.merge("RGB", [grey.point(t.tolist()) for t in _SEPIA_TABLE.T])
-        return out
 
 
 # Night is pushed far down and blue, so that lamps and lit windows drawn after the grade glow.
@@ -131,15 +107,6 @@ def _sepia_table() -> NDArray[np.uint8]:
 
 
 _SEPIA_TABLE = _sepia_table()
-
-
-def _sepia(pixels: Pixels) -> Pixels:
-    """Near-grey with a faint warm cast and lifted blacks: the look of a memory."""
-    r = pixels[..., 0].astype(np.uint16)
-    g = pixels[..., 1].astype(np.uint16)
-    b = pixels[..., 2].astype(np.uint16)
-    grey = ((r * 77 + g * 150 + b * 29) >> 8).astype(np.uint8)
-    return np.ascontiguousarray(_SEPIA_TABLE[grey])
 
 
 def vignette(image: Image.Image, strength: float) -> Image.Image:
@@ -176,6 +143,9 @@ def apply_lut(pixels: Pixels, lut: NDArray[np.uint8]) -> Pixels:
 
 def toward_white(pixels: Pixels, amount: float) -> Pixels:
     """A copy of `pixels` blended `amount` (0..1) of the way to white: a camera flash."""
-    x = np.arange(256, dtype=np.float32)
-    table = (x + (255 - x) * amount).round().astype(np.uint8)
-    return np.ascontiguousarray(table[pixels])
+    # 255 - (255 - p) * (1 - amount), in integer steps: several times faster than a lookup table.
+    keep = np.uint16(round((1.0 - amount) * 256))
+    dark = np.subtract(255, pixels, dtype=np.uint16)
+    dark *= keep
+    dark >>= 8
+    return np.subtract(255, dark, dtype=np.uint16).astype(np.uint8)

@@ -106,40 +106,45 @@ def _runs(out: int, src: int) -> tuple[tuple[int, int, int], ...]:
     return tuple((s, e, int(idx[s])) for s, e in zip(starts, ends, strict=True))
 
 
-def upscale_into(out: Pixels, src: Pixels, wide: Pixels) -> None:
+def upscale_into(out: Pixels, src: Pixels) -> None:
     """Stretch `src` to fill `out` by repeating rows and columns (nearest neighbour).
 
-    `wide` is scratch space of `src`'s height and `out`'s width. Columns are stretched first,
-    on the shorter image; rows are then whole contiguous blocks, the cheapest copies there are.
+    Columns are stretched into the top rows of `out`, then rows are spread downwards in place,
+    last run first so no row is overwritten before it is copied: no scratch image, less memory
+    traffic, which is what a frame costs on a busy machine.
     """
     h, w = src.shape[:2]
     height, width = out.shape[:2]
+    top = out[:h]
     for s, e, a in _runs(width, w):
-        wide[:, s:e] = src[:, a : a + e - s]
-    for s, e, a in _runs(height, h):
-        out[s:e] = wide[a : a + e - s]
+        top[:, s:e] = src[:, a : a + e - s]
+    for s, e, a in reversed(_runs(height, h)):
+        if s != a:
+            out[s:e] = out[a : a + e - s]
 
 
 class Buffers:
-    """Frame-sized arrays recycled once nobody else holds them.
+    """Frame-sized memory recycled once nobody else holds it.
 
-    Fresh multi-megabyte arrays cost page faults on every frame; a frame handed to the caller is
-    reused only when the caller has dropped it (its reference count is back to the pool's own).
+    Fresh multi-megabyte arrays cost page faults on every frame. Arrays handed out are views of
+    a few fixed blocks; a block is reused only when no view of it is alive any more (its reference
+    count is back to this pool's own), so a frame the caller still holds is never overwritten.
     """
 
-    def __init__(self, limit: int = 8) -> None:
-        self._free: dict[tuple[int, ...], list[Pixels]] = {}
+    def __init__(self, capacity: int, limit: int = 8) -> None:
+        self._blocks: list[NDArray[np.uint8]] = []
+        self._capacity = capacity
         self._limit = limit
 
     def take(self, shape: tuple[int, int, int]) -> Pixels:
-        """A writable uint8 array of `shape` that no one else references."""
-        pool = self._free.setdefault(shape, [])
-        for i in range(len(pool)):
-            # Two references means free: this list's, and getrefcount's own argument.
-            if sys.getrefcount(pool[i]) <= 2:
-                pool[i].flags.writeable = True
-                return pool[i]
-        a = np.empty(shape, np.uint8)
-        if len(pool) < self._limit:
-            pool.append(a)
-        return a
+        """A writable, C-contiguous uint8 array of `shape` that nothing else references."""
+        need = shape[0] * shape[1] * shape[2]
+        blocks = self._blocks
+        for i in range(len(blocks)):
+            # Two references mean free: the list's, and getrefcount's own argument.
+            if sys.getrefcount(blocks[i]) <= 2 and blocks[i].size >= need:
+                return blocks[i][:need].reshape(shape)
+        block = np.empty(max(need, self._capacity), np.uint8)
+        if len(blocks) < self._limit:
+            blocks.append(block)
+        return block[:need].reshape(shape)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dramaline.model import Character, Gender
-from dramaline.render.color import RGB, darker, hex_rgb, lighter, luma, palette_rgb
+from dramaline.render.color import RGB, hex_rgb, lighter, luma, palette_rgb
 
 _HAIR_COLOURS: tuple[tuple[str, RGB], ...] = (
     ("salt-and-pepper", (112, 110, 112)),
@@ -258,8 +258,3 @@ def _marks(text: str) -> set[str]:
     if " no tie" in text:
         marks.discard("tie")
     return marks
-
-
-def skin_shade(f: Features) -> RGB:
-    """The skin in shadow (neck, ears)."""
-    return darker(f.skin, 0.16)

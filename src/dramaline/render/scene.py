@@ -99,7 +99,7 @@ class SceneRenderer:
         if scene.beat is BeatType.CLIFFHANGER and scene.duration_frames > 2 * hold:
             self.freeze_at = scene.end_frame - hold
         # Reused between consecutive frames: the composed stage and the frame last handed out.
-        self._buffers = compose.Buffers()
+        self._buffers = compose.Buffers(self.width * self.height * 3)
         self._stage: Pixels | None = None
         self._stage_key: tuple[object, ...] | None = None
         self._last: tuple[tuple[object, ...], Pixels] | None = None
@@ -222,7 +222,7 @@ class SceneRenderer:
             out = canvas
         else:
             out = self._buffers.take((self.height, self.width, 3))
-            compose.upscale_into(out, stage, self._buffers.take((ch, self.width, 3)))
+            compose.upscale_into(out, stage)
         if flash:
             out = toward_white(out, flash)
         out.flags.writeable = False
