@@ -93,6 +93,12 @@ def test_frames_kept_by_the_caller_are_never_overwritten() -> None:
     assert all(np.array_equal(a, b) for a, b in zip(kept, copied, strict=True))
 
 
+def test_a_scene_looks_the_same_wherever_it_sits_in_the_episode() -> None:
+    early = _frames(make_scene(location="car-interior", beat=BeatType.FACE_SLAP))
+    late = _frames(make_scene(location="car-interior", beat=BeatType.FACE_SLAP, start=777))
+    assert all(np.array_equal(a, b) for a, b in zip(early, late, strict=True))
+
+
 def test_render_still_matches_the_scene_frame() -> None:
     scene = make_scene(start=100, beat=BeatType.CLIFFHANGER)
     frames = _frames(scene)
@@ -100,6 +106,14 @@ def test_render_still_matches_the_scene_frame() -> None:
         assert np.array_equal(render_still(scene, SERIES, TINY, f), frames[f - 100])
     with pytest.raises(ValueError, match="outside scene"):
         render_still(scene, SERIES, TINY, scene.end_frame)
+
+
+def test_frames_drawn_in_sequence_match_frames_drawn_alone() -> None:
+    """Frame-to-frame shortcuts (reused stages, faces re-stretched alone) change no pixel."""
+    preset = TINY.model_copy(update={"fps": 30})
+    scene = make_scene(beat=BeatType.REVEAL, fps=30)
+    for f, frame in enumerate(render_scene(scene, SERIES, preset)):
+        assert np.array_equal(frame, render_still(scene, SERIES, preset, f)), f
 
 
 def test_shots_that_do_not_tile_the_scene_are_refused() -> None:

@@ -8,6 +8,7 @@ ffmpeg encodes them (`--encode`), as the pipeline does.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import time
@@ -98,33 +99,9 @@ def _encoder(preset: Preset) -> subprocess.Popen[bytes]:
     if exe is None:
         raise SystemExit("ffmpeg is not on PATH; install it or drop --encode")
     size = f"{preset.width_px}x{preset.height_px}"
-    args = [
-        exe,
-        "-v",
-        "error",
-        "-y",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-s",
-        size,
-        "-r",
-        str(preset.fps),
-        "-i",
-        "-",
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset.x264_preset,
-        "-crf",
-        str(preset.crf),
-        "-pix_fmt",
-        "yuv420p",
-        "-f",
-        "mp4",
-        "/dev/null",
-    ]
+    codec = f"-c:v libx264 -preset {preset.x264_preset} -crf {preset.crf} -pix_fmt yuv420p".split()
+    raw = f"-f rawvideo -pix_fmt rgb24 -s {size} -r {preset.fps} -i -".split()
+    args = [exe, "-v", "error", "-y", *raw, *codec, "-f", "mp4", os.devnull]
     return subprocess.Popen(args, stdin=subprocess.PIPE)
 
 

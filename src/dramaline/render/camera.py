@@ -18,6 +18,8 @@ PAN_TRAVEL = {ShotKind.ESTABLISHING: 0.14, ShotKind.TWO_SHOT: 0.03, ShotKind.CLO
 """How far a pan travels across its shot, in frame widths."""
 PUNCH_ZOOM = 0.16
 """The extra zoom of a face-slap impact, decaying over its first frames."""
+MOVE_STRIDE = 2
+"""Frames between steps of a pan, push-in or pull-out (at 20 fps and above)."""
 
 # A fixed jitter sequence: shakes look random but every render is identical.
 _JITTER = ((0.9, -0.6), (-1.0, 0.8), (0.7, 1.0), (-0.5, -0.9), (1.0, 0.3), (-0.8, -0.4), (0.4, 0.9), (-0.3, -0.7))
@@ -39,7 +41,10 @@ def view(shot: Shot, frame: int, width: int, height: int, anchor: tuple[float, f
     """The camera for `frame` of `shot`; `flip` reverses the pan direction (alternated per shot)."""
     n = shot.end_frame - shot.start_frame
     k = frame - shot.start_frame
-    t = _ease(k / (n - 1) if n > 1 else 1.0)
+    # Slow moves step on every other frame: each step recomposes (or resamples) the whole frame,
+    # and a drift this slow looks the same at 15 steps a second (at low frame rates, every frame).
+    even = k - k % MOVE_STRIDE if fps >= 20 else k
+    t = _ease(even / (n - 1) if n > 1 else 1.0)
     dx = dy = 0.0
     zoom = 1.0
     push = PUSH_ZOOM[shot.kind]
@@ -59,7 +64,7 @@ def view(shot: Shot, frame: int, width: int, height: int, anchor: tuple[float, f
             dx += jx * amp
             dy += jy * amp
         if shot.kind is ShotKind.REACTION:
-            zoom += PUNCH_ZOOM * math.exp(-k / max(1.0, 0.12 * fps))
+            zoom += PUNCH_ZOOM * math.exp(-(k if k < 4 else even) / max(1.0, 0.12 * fps))
     return View(dx, dy, zoom, anchor)
 
 

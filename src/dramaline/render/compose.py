@@ -7,6 +7,7 @@ Zoom is a nearest-neighbour upscale done as column runs and whole-row copies, wi
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 from functools import lru_cache
@@ -57,10 +58,19 @@ def paste(
     """
     h, w = rgb.shape[:2]
     if mask is not None and cover is not None:
-        for by0, by1, bx0, bx1, solid in cover:
+        # Only the bands that land inside dst's rows; pastes into strips skip the rest quickly.
+        top, bottom = -y, dst.shape[0] - y
+        for i in range(bisect.bisect_right(cover, top, key=_band_end), len(cover)):
+            by0, by1, bx0, bx1, solid = cover[i]
+            if by0 >= bottom:
+                break
             _copy(dst, rgb, None if solid else mask, y, x, (by0, by1, bx0, bx1))
         return
     _copy(dst, rgb, mask, y, x, (0, h, 0, w))
+
+
+def _band_end(band: Band) -> int:
+    return band[1]
 
 
 def _copy(
@@ -81,12 +91,9 @@ def _copy(
         np.copyto(_items(region), _items(src), where=mask[y0 - y : y1 - y, x0 - x : x1 - x])
 
 
-def crop_into(dst: Pixels, layer: Pixels, y: int, x: int) -> None:
-    """Fill `dst` with the crop of `layer` at (y, x), clamped so the crop stays inside the layer."""
-    h, w = dst.shape[:2]
-    y = min(max(y, 0), layer.shape[0] - h)
-    x = min(max(x, 0), layer.shape[1] - w)
-    dst[...] = layer[y : y + h, x : x + w]
+def clamp_crop(layer: Pixels, y: int, x: int, h: int, w: int) -> tuple[int, int]:
+    """(y, x) moved just enough that an h × w crop there stays inside `layer`."""
+    return min(max(y, 0), layer.shape[0] - h), min(max(x, 0), layer.shape[1] - w)
 
 
 def canvas_size(width: int, height: int, zoom: float) -> tuple[int, int]:
@@ -97,9 +104,15 @@ def canvas_size(width: int, height: int, zoom: float) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=512)
+def _index(out: int, src: int) -> NDArray[np.intp]:
+    """For each of `out` items, the nearest-neighbour source item among `src`."""
+    return np.minimum(np.arange(out) * src // out, src - 1).astype(np.intp)
+
+
+@lru_cache(maxsize=512)
 def _runs(out: int, src: int) -> tuple[tuple[int, int, int], ...]:
     """Nearest-neighbour stretch of `src` items to `out`, as runs (out_start, out_end, src_start)."""
-    idx = np.minimum(np.arange(out) * src // out, src - 1)
+    idx = _index(out, src)
     breaks = np.flatnonzero(np.diff(idx) != 1) + 1
     starts = [0, *breaks.tolist()]
     ends = [*breaks.tolist(), out]
@@ -121,6 +134,15 @@ def upscale_into(out: Pixels, src: Pixels) -> None:
     for s, e, a in reversed(_runs(height, h)):
         if s != a:
             out[s:e] = out[a : a + e - s]
+
+
+def upscale_part(out: Pixels, src: Pixels, y0: int, y1: int, x0: int, x1: int) -> None:
+    """Redo `upscale_into` for the source rectangle rows y0..y1, columns x0..x1 only (a face)."""
+    rows, cols = _index(out.shape[0], src.shape[0]), _index(out.shape[1], src.shape[1])
+    r0, r1 = np.searchsorted(rows, [y0, y1])
+    c0, c1 = np.searchsorted(cols, [x0, x1])
+    if r0 < r1 and c0 < c1:
+        out[r0:r1, c0:c1] = src[rows[r0:r1]][:, cols[c0:c1]]
 
 
 class Buffers:

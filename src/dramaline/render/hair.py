@@ -136,15 +136,14 @@ def _beard(pen: Pen, f: Features) -> None:
 def worn(pen: Pen, f: Features) -> None:
     """Glasses, masks and other things on the face, painted after the features."""
     m = f.marks
-    frame = INK
     if "glasses" in m or "glasses_round" in m:
         for s in (-1, 1):
             if "glasses_round" in m:
-                pen.ellipse(s * 0.165, 0.0, 0.11, 0.095, None, frame, 0.016)
+                pen.ellipse(s * 0.165, 0.0, 0.11, 0.095, None, INK, 0.016)
             else:
                 pts = [(s * 0.06, -0.07), (s * 0.28, -0.07), (s * 0.27, 0.08), (s * 0.07, 0.08), (s * 0.06, -0.07)]
                 pen.line(pts, INK, 0.022)
-        pen.line([(-0.06, -0.02), (0.06, -0.02)], frame, 0.016)
+        pen.line([(-0.06, -0.02), (0.06, -0.02)], INK, 0.016)
     if "glasses_head" in m:
         for s in (-1, 1):
             pen.ellipse(s * 0.15, -0.38, 0.1, 0.06, (40, 40, 50), INK, 0.012)

@@ -8,6 +8,7 @@ one is the previous array again, so every frame handed out is read-only.
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ CLOSE_UNIT, CLOSE_HEAD_Y = 0.25, 0.37
 WIDE_UNIT = 0.048
 """A wide shot's head height, as a fraction of the frame height (figures stand about 7 heads tall)."""
 _SYLLABLES = (2, 1, 2, 0, 1, 2, 2, 1, 0, 2, 1, 1)
+_STRIP_ROWS = 160
 _MOUTH_RATE = 9  # mouth shapes per second while speaking
 
 
@@ -100,7 +102,7 @@ class SceneRenderer:
             self.freeze_at = scene.end_frame - hold
         # Reused between consecutive frames: the composed stage and the frame last handed out.
         self._buffers = compose.Buffers(self.width * self.height * 3)
-        self._stage: Pixels | None = None
+        self._stages: list[Pixels] = []  # the set and figures composed for _stage_key, and copies
         self._stage_key: tuple[object, ...] | None = None
         self._last: tuple[tuple[object, ...], Pixels] | None = None
         self._frozen: Pixels | None = None
@@ -203,23 +205,24 @@ class SceneRenderer:
             return self._last[1]
         fresh = stage_key != self._stage_key
         if fresh:
-            self._stage = self._compose(rig, (ch, cw), layers, figures)
+            self._stages = [self._compose(rig, (ch, cw), layers, figures)]
             self._stage_key = stage_key
-        stage = self._stage
-        assert stage is not None
+        stage = self._stages[0]
         full = (ch, cw) == (self.height, self.width)
-        if full and not fresh:
-            # The stage was handed out as an earlier frame; paint this one's faces on a copy.
-            out = self._buffers.take((self.height, self.width, 3))
-            out[...] = stage
-            canvas = out
-        else:
-            canvas = stage
+        # Unzoomed, the stage itself becomes the frame, so faces go on a copy nobody holds.
+        canvas = self._free_stage() if full else stage
         for (fig, x, y), (emotion, mouth) in zip(figures, acting, strict=True):
             p = self._patch(fig, emotion, mouth)
             compose.paste(canvas, p.rgb, p.mask, y + fig.sprite.face[1], x + fig.sprite.face[0])
         if full:
             out = canvas
+        elif not fresh and self._last is not None and self._last[0][0] == stage_key and not self._last[0][2]:
+            # Same zoomed picture, new faces: copy the last frame and re-stretch just the faces.
+            out = self._buffers.take((self.height, self.width, 3))
+            out[...] = self._last[1]
+            for fig, x, y in figures:
+                fx0, fy0, fx1, fy1 = fig.sprite.face
+                compose.upscale_part(out, stage, y + fy0, y + fy1, x + fx0, x + fx1)
         else:
             out = self._buffers.take((self.height, self.width, 3))
             compose.upscale_into(out, stage)
@@ -229,13 +232,31 @@ class SceneRenderer:
         self._last = (key, out)
         return out
 
+    def _free_stage(self) -> Pixels:
+        """A copy of the current stage that no frame still in use shares, made writable.
+
+        Faces are all that differ between frames of one stage, and every face repaints the same
+        rectangle, so copies are recycled as soon as the caller lets go of the frame they were.
+        """
+        stages = self._stages
+        for i in range(len(stages)):
+            if sys.getrefcount(stages[i]) <= 2:  # only this list (and the call's argument) hold it
+                stages[i].flags.writeable = True
+                return stages[i]
+        twin = self._buffers.take(stages[-1].shape)
+        twin[...] = stages[-1]
+        if len(stages) < 3:
+            stages.append(twin)
+        return twin
+
     def _layers(self, rig: _Rig, f: int, ox: float, oy: float, dx: float, dy: float) -> tuple[tuple[int, int], ...]:
         """Top-left (y, x) in the stage of each layer of the rig (see _sets), at this camera position."""
         out = []
         for layer in self._sets(rig):
             scroll = 0
             if layer.period_px:  # the view outside a car slides by on its own
-                scroll = round(f * layer.period_px * 1.2 / self.fps) % layer.period_px
+                k = f - self.scene.start_frame
+                scroll = round(k * layer.period_px * 1.2 / self.fps) % layer.period_px
             out.append((round(layer.y - oy - layer.parallax * dy), round(layer.x - ox - layer.parallax * dx) - scroll))
         return tuple(out)
 
@@ -252,19 +273,29 @@ class SceneRenderer:
         layers: tuple[tuple[int, int], ...],
         figures: tuple[tuple[_Figure, int, int], ...],
     ) -> Pixels:
-        """The set and figures (faces not yet painted) seen from this camera position."""
-        stage = self._buffers.take((*shape, 3))
+        """The set and figures (faces not yet painted) seen from this camera position.
+
+        Built a strip of rows at a time, every layer in turn, so each strip is still in the CPU's
+        cache when the next layer lands on it: memory traffic, not arithmetic, is what costs here.
+        """
+        h, w = shape
+        stage = self._buffers.take((h, w, 3))
         sets = self._sets(rig)
         front = sets[-1] if rig.wide and sets[-1] is self.set.fg else None
-        (y, x), back = layers[0], sets[0]
-        compose.crop_into(stage, back.rgb, -y, -x)
-        for layer, (y, x) in zip(sets[1:], layers[1:], strict=True):
-            if layer is not front:
-                compose.paste(stage, layer.rgb, layer.mask, y, x, layer.cover)
-        for fig, x, y in figures:
-            compose.paste(stage, fig.sprite.rgb, fig.sprite.mask, y, x, fig.sprite.cover)
+        back = sets[0].rgb
+        cy, cx = compose.clamp_crop(back, -layers[0][0], -layers[0][1], h, w)
+        pastes = [
+            (s.rgb, s.mask, y, x, s.cover) for s, (y, x) in zip(sets[1:], layers[1:], strict=True) if s is not front
+        ]
+        pastes += [(f.sprite.rgb, f.sprite.mask, y, x, f.sprite.cover) for f, x, y in figures]
         if front is not None:
-            compose.paste(stage, front.rgb, front.mask, *layers[-1], front.cover)
+            pastes.append((front.rgb, front.mask, *layers[-1], front.cover))
+        for r0 in range(0, h, _STRIP_ROWS):
+            r1 = min(h, r0 + _STRIP_ROWS)
+            strip = stage[r0:r1]
+            strip[...] = back[cy + r0 : cy + r1, cx : cx + w]
+            for rgb, mask, y, x, cover in pastes:
+                compose.paste(strip, rgb, mask, y - r0, x, cover)
         return stage
 
     def _patch(self, fig: _Figure, emotion: Emotion, mouth: int) -> Patch:
