@@ -26,6 +26,20 @@ def test_unknown_speaker_in_scene_is_rejected(series: Series) -> None:
         Series.model_validate(data)
 
 
+def test_wardrobe_dresses_only_characters_in_the_scene(series: Series) -> None:
+    data = series.model_dump(mode="json")
+    scene = data["episodes"][0]["scenes"][1]
+    scene["wardrobe"] = [{"character": scene["characters"][0], "outfit": "ivory wedding gown"}]
+    dressed = Series.model_validate(data).episodes[0].scenes[1]
+    assert dressed.wardrobe[0].outfit == "ivory wedding gown"
+    scene["wardrobe"].append({"character": "margaret", "outfit": "black veil"})
+    with pytest.raises(ValidationError, match=r"wardrobe\[1\] dresses 'margaret', who is not in this scene"):
+        Series.model_validate(data)
+    scene["wardrobe"] = [scene["wardrobe"][0], scene["wardrobe"][0]]
+    with pytest.raises(ValidationError, match="duplicate character in the wardrobe"):
+        Series.model_validate(data)
+
+
 def test_scene_character_must_exist_in_bible(series: Series) -> None:
     data = series.model_dump(mode="json")
     data["episodes"][1]["scenes"][0]["characters"] = ["ethan", "margaret"]

@@ -298,6 +298,13 @@ class Line(Frozen):
         return len(_WORD.findall(self.text))
 
 
+class Costume(Frozen):
+    """What one character wears in one scene instead of the outfit in their Look."""
+
+    character: Slug
+    outfit: ShortText = Field(description="the clothes, in words: ivory wedding gown with a long veil")
+
+
 class Scene(Frozen):
     id: Slug
     location: Slug
@@ -306,11 +313,22 @@ class Scene(Frozen):
     beat: BeatType
     purpose: Text
     lines: tuple[Line, ...] = Field(min_length=1)
+    wardrobe: tuple[Costume, ...] = Field(
+        default=(),
+        description="outfit changes the script calls for in this scene; everyone else wears their Look's outfit",
+    )
 
     @model_validator(mode="after")
     def _speakers_present(self) -> Scene:
         _require_unique(list(self.characters), "character in the scene")
+        _require_unique([c.character for c in self.wardrobe], "character in the wardrobe")
         present = set(self.characters)
+        for i, costume in enumerate(self.wardrobe):
+            if costume.character not in present:
+                raise ValueError(
+                    f"wardrobe[{i}] dresses {costume.character!r}, who is not in this scene's characters; "
+                    f"add {costume.character!r} to characters or remove the costume"
+                )
         for i, line in enumerate(self.lines):
             if line.speaker != NARRATOR and line.speaker not in present:
                 raise ValueError(
@@ -531,6 +549,7 @@ class TimedScene(Frozen):
     end_frame: int = Field(ge=1)
     lines: tuple[TimedLine, ...]
     shots: tuple[Shot, ...] = ()
+    wardrobe: tuple[Costume, ...] = ()
 
     @property
     def duration_frames(self) -> int:

@@ -9,6 +9,7 @@ from dramaline.exports.fountain import from_fountain, to_fountain
 from dramaline.model import (
     Bible,
     Character,
+    Costume,
     Episode,
     Gender,
     Line,
@@ -86,6 +87,10 @@ def sample_series() -> Series:
                 characters=("ava", "vivian", "zoe"),
                 beat="hook",
                 purpose="Vivian humiliates Ava; everyone watches [the toast].",
+                wardrobe=(
+                    Costume(character="ava", outfit="crimson gown; torn ]] at the hem"),
+                    Costume(character="zoe", outfit="waiter's white jacket"),
+                ),
                 lines=(
                     Line(speaker="narrator", text="Five years ago, she lost everything here."),
                     Line(
@@ -439,6 +444,19 @@ def _error(text: str) -> str:
 EXPORTED = to_fountain(sample_series())
 
 
+def test_wardrobe_notes_change_outfits_and_add_the_wearer() -> None:
+    series = sample_series()
+    text = to_fountain(series)
+    assert "[[wardrobe: ava = crimson gown\\; torn \\]\\] at the hem]]" in text
+    text = text.replace("[[wardrobe: zoe = waiter's white jacket]]", "[[wardrobe: leo = black tuxedo]]")
+    scene = from_fountain(text, series).episodes[0].scenes[0]
+    assert [(c.character, c.outfit) for c in scene.wardrobe] == [
+        ("ava", "crimson gown; torn ]] at the hem"),
+        ("leo", "black tuxedo"),
+    ]
+    assert "leo" in scene.characters
+
+
 @pytest.mark.parametrize(
     ("text", "marker", "fix"),
     [
@@ -493,6 +511,16 @@ EXPORTED = to_fountain(sample_series())
             EXPORTED.replace("Hello, Vivian.", "Hello, Vivian. " + "la " * 700),
             "Hello, Vivian.",
             "text: String should have at most 2000 characters; fix it in the script",
+        ),
+        (
+            EXPORTED.replace("[[wardrobe: zoe = waiter's white jacket]]", "[[wardrobe: zoe wears a jacket]]"),
+            "zoe wears a jacket",
+            'needs "character-id = outfit", as in "lin = red gown"',
+        ),
+        (
+            EXPORTED.replace("[[wardrobe: zoe = waiter's white jacket]]", "[[wardrobe: max = a jacket]]"),
+            "max = a jacket",
+            'character id "max" is not a character of this series',
         ),
         (EXPORTED + "\n/* forgotten\n", "forgotten", "boneyard '/*' is never closed; add '*/' where it ends"),
         (EXPORTED + "\n[[dangling\n", "dangling", "note '[[' is never closed; add ']]' where it ends"),

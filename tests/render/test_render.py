@@ -12,6 +12,7 @@ from dramaline.model import (
     NARRATOR,
     BeatType,
     CameraMove,
+    Costume,
     Emotion,
     LocationKind,
     Preset,
@@ -27,7 +28,7 @@ from dramaline.render.demo import demo_series
 from dramaline.render.demo import timed_line as line
 from dramaline.render.demo import timed_scene as make_scene
 from dramaline.render.figure import FigureSize, patch, sprite
-from dramaline.render.look import features
+from dramaline.render.look import dressed, features
 from dramaline.render.scene import FREEZE_SECONDS
 
 TINY = Preset(name="tiny", width_px=90, height_px=160, fps=10, crf=30, x264_preset="ultrafast")
@@ -290,6 +291,24 @@ def test_look_words_become_features() -> None:
     assert (leo.hair_style, leo.outfit, "scar_jaw" in leo.marks) == ("slicked", "suit", True)
     assert (ivy.hair_style, ivy.outfit, "glasses_round" in ivy.marks) == ("curly", "robe", True)
     assert leo.width > mia.width > ivy.width - 0.01
+
+
+def test_an_outfit_changes_only_where_the_script_says_so() -> None:
+    lines = (line(0, "mia", 0, 10),)
+    plain = _close_up(lines)
+    changed = plain.model_copy(update={"wardrobe": (Costume(character="mia", outfit="hospital gown"),)})
+    assert features(SERIES.bible.character("mia")).outfit == "dress"
+    assert features(dressed(SERIES.bible.character("mia"), "hospital gown")).outfit == "robe"
+    before, after = _frames(plain, SMALL)[0], _frames(changed, SMALL)[0]
+    h = before.shape[0]
+    body = slice(int(0.62 * h), h)  # below the close-up's face: the clothes
+    assert np.abs(before[body].astype(int) - after[body].astype(int)).mean() > 5
+    face = slice(int(0.25 * h), int(0.45 * h))
+    assert np.array_equal(before[face], after[face])
+    # Leo is not dressed by the costume, so his scenes stay as they were.
+    leo = _close_up((line(0, "leo", 0, 10),), subject="leo")
+    leo_dressed = leo.model_copy(update={"wardrobe": (Costume(character="mia", outfit="hospital gown"),)})
+    assert np.array_equal(_frames(leo, SMALL)[0], _frames(leo_dressed, SMALL)[0])
 
 
 # ------------------------------------------------------------------------------- beat effects

@@ -80,6 +80,8 @@ def _episode_source(series: Series, episode: Episode) -> list[str]:
             f"characters: {', '.join(scene.characters)}; purpose: {escape_note(scene.purpose)}"
         )
         out += [f"[[{meta}]]", ""]
+        out += [f"[[wardrobe: {c.character} = {escape_note(c.outfit)}]]" for c in scene.wardrobe]
+        out += [""] if scene.wardrobe else []
         for line in scene.lines:
             if line.action:
                 action = escape(line.action)

@@ -32,7 +32,7 @@ from dramaline.model import (
     TimeOfDay,
 )
 
-NOTE_KEYS = ("scene", "beat", "location", "characters", "purpose", "cliffhanger")
+NOTE_KEYS = ("scene", "beat", "location", "characters", "purpose", "wardrobe", "cliffhanger")
 _EPISODE = re.compile(r"episode\s+(\d+)\s*(?:[:.\-–—]\s*(.*))?", re.IGNORECASE | re.DOTALL)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _UNKNOWN_CHARACTER = "is not a character of this series; add them to the bible in series.yaml or use one of"
@@ -63,6 +63,7 @@ class _SceneDraft:
     synopsis: list[str] = field(default_factory=list)
     lines: list[_LineDraft] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    wardrobe: list[tuple[int, str, str]] = field(default_factory=list)  # (line, character id, outfit)
 
 
 @dataclass
@@ -178,6 +179,10 @@ class Reader:
             if self.scene is None:
                 self.fail(element.line, f'the "{key}" note is above every scene; move it below its scene heading')
             self._check(element.line, key, value)
+            if key == "wardrobe":
+                who, _, outfit = value.partition("=")
+                self.scene.wardrobe.append((element.line, who.strip(), outfit.strip()))
+                continue
             self.scene.meta[key] = (element.line, value)
 
     def _check(self, line: int, key: str, value: str) -> None:
@@ -192,6 +197,12 @@ class Reader:
         for cid in (c.strip() for c in value.split(",")) if key == "characters" else ():
             if cid not in ids:
                 self.fail(line, f'character id "{cid}" {_UNKNOWN_CHARACTER}: {", ".join(ids)}')
+        if key == "wardrobe":
+            who, equals, outfit = value.partition("=")
+            if not equals or not outfit.strip():
+                self.fail(line, f'wardrobe note "{value}" needs "character-id = outfit", as in "lin = red gown"')
+            if who.strip() not in ids:
+                self.fail(line, f'character id "{who.strip()}" {_UNKNOWN_CHARACTER}: {", ".join(ids)}')
 
     def finish(self) -> list[tuple[int, Episode]]:
         """Every episode draft as a validated Episode, with the line of its section."""
@@ -253,7 +264,8 @@ class Reader:
             draft.lines[-1].actions += draft.pending
         listed = [c.strip() for c in meta["characters"].split(",")] if "characters" in meta else []
         speakers = [d.values["speaker"] for d in draft.lines if d.values["speaker"] != NARRATOR]
-        characters = tuple(dict.fromkeys([*listed, *speakers]))
+        dressed = [who for _, who, _ in draft.wardrobe]
+        characters = tuple(dict.fromkeys([*listed, *speakers, *dressed]))
         if not characters:
             self.fail(draft.line, 'only the narrator speaks here; name who is present with a note "[[characters: id]]"')
         lines = [self._validated(d.line, Line, **d.values, action="\n\n".join(d.actions)) for d in draft.lines]
@@ -268,6 +280,7 @@ class Reader:
             beat=beat,
             purpose=purpose or f"{beat.value.replace('_', ' ').capitalize()} at {location.name}.",
             lines=lines,
+            wardrobe=[{"character": who, "outfit": outfit} for _, who, outfit in draft.wardrobe],
         )
 
     def _location(self, draft: _SceneDraft) -> Location:

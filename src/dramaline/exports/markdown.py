@@ -85,6 +85,9 @@ def _episode(series: Series, episode: Episode) -> list[str]:
         place = md(series.bible.location(scene.location).name)
         beat = scene.beat.value.replace("_", " ")
         out += [f"### Scene {k}: {place}, {scene.time_of_day.value} ({beat})", "", f"> {md(scene.purpose)}", ""]
+        for costume in scene.wardrobe:
+            who = md(series.bible.character(costume.character).name)
+            out += [f"*Wardrobe: {who} wears {md(costume.outfit)}.*", ""]
         for line in scene.lines:
             if line.action:
                 out += [f"*{md(line.action)}*", ""]

@@ -67,6 +67,7 @@ def lay_out(series: Series, episode: Episode, line_frames: Sequence[Sequence[int
             start_frame=start,
             end_frame=cursor,
             lines=tuple(timed),
+            wardrobe=scene.wardrobe,
         )
         scenes.append(placed.model_copy(update={"shots": plan_shots(placed, series.bible)}))
     return Timeline(

@@ -84,7 +84,7 @@ _TALL = ("tall", "towering", "statuesque", "long-limbed", "lanky")
 _SHORT = ("petite", "small", "short", "compact")
 
 _OUTFITS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("robe", ("robe", "hanfu", "cloak", "brocade", "tunic", "shawl")),
+    ("robe", ("robe", "hospital gown", "hanfu", "cloak", "brocade", "tunic", "shawl")),
     ("dress", ("dress", "gown", "qipao", "skirt", "sundress")),
     ("uniform", ("uniform", "overalls", "apron", "smock", "white coat", "tactical", "guard")),
     ("suit", ("suit", "tuxedo", "blazer", "jacket", "coat", "waistcoat")),
@@ -153,6 +153,13 @@ class Features:
     iris: RGB
     feminine: bool
     older: bool
+
+
+def dressed(character: Character, outfit: str | None) -> Character:
+    """The character as the scene shows them: in `outfit` when the script changes their clothes."""
+    if outfit is None or outfit == character.look.outfit:
+        return character
+    return character.model_copy(update={"look": character.look.model_copy(update={"outfit": outfit})})
 
 
 @lru_cache(maxsize=64)

@@ -29,7 +29,7 @@ from dramaline.render import camera, compose
 from dramaline.render.backdrop import Backdrop, Layer, backdrop
 from dramaline.render.color import Grade, Pixels, apply_lut, push_lut, time_grade, toward_white
 from dramaline.render.figure import FEET, FigureSize, Patch, Sprite, patch, sprite
-from dramaline.render.look import features
+from dramaline.render.look import dressed, features
 from dramaline.render.shots import REACTION_BEATS, plan_shots
 
 START_FLASH = (0.55, 0.3, 0.1)
@@ -87,7 +87,8 @@ class SceneRenderer:
         missing = [c for c in scene.characters if c not in known]
         if missing:
             raise ValueError(f"scene {scene.scene_id!r} lists {missing} who are not in the bible; add them first")
-        self.cast = [known[c] for c in scene.characters]
+        costumes = {c.character: c.outfit for c in scene.wardrobe}
+        self.cast = [dressed(known[c], costumes.get(c)) for c in scene.characters]
         flashback = scene.beat is BeatType.FLASHBACK
         self.set: Backdrop = backdrop(location, scene.time_of_day, flashback, self.width, self.height)
         self.grade = figure_grade(scene.time_of_day, flashback)

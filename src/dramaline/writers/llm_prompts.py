@@ -222,9 +222,11 @@ Write the scenes of episode {outline.number} of {total}, following this outline:
 One scene per beat, in the outline's order: the first scene's beat "hook", the last "cliffhanger". \
 Each scene: id (a slug unique in the episode, like "e{outline.number}-s1"); location (a location id \
 from the bible); time_of_day; characters (ids of the bible characters present); beat; purpose (one \
-sentence); lines (speaker, text, emotion, and optionally delivery and action). Only characters \
-listed in a scene may speak in it. All lines together must hold {low}–{high} spoken words \
-(aim for about {(low + high) // 2}); never repeat a line. End on the outline's cliffhanger.
+sentence); lines (speaker, text, emotion, and optionally delivery and action); and, only when the \
+story changes someone's clothes (a wedding gown, a hospital gown, a disguise), wardrobe \
+[{{"character": id, "outfit": words}}]. Only characters listed in a scene may speak in it. \
+All lines together must hold {low}–{high} spoken words (aim for about {(low + high) // 2}); never \
+repeat a line. End on the outline's cliffhanger.
 Reply as {{"scenes": [...]}}."""
 
 
