@@ -7,9 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import write
+from benchmarks import rebuild, render, write
 
-BENCHMARKS = (write,)
+BENCHMARKS = (write, render, rebuild)
 
 
 def main() -> int:

@@ -38,6 +38,6 @@ def test_readme_opens_with_what_it_is_then_the_two_commands() -> None:
 
 
 def test_architecture_names_existing_modules() -> None:
-    for module in ("model.py", "series_folder.py", "shape.py", "writers/embedded/", "writers/llm.py", "exports/"):
+    for module in ("model/", "series_folder.py", "shape.py", "writers/embedded/", "writers/llm.py", "exports/"):
         assert module in ARCHITECTURE
         assert (ROOT / "src" / "dramaline" / module).exists(), module

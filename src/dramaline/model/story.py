@@ -1,9 +1,4 @@
-"""Every domain type of dramaline, in one place: frozen, validated, JSON-serialisable.
-
-The series is the unit of work: a Series holds its metadata, its Bible (characters,
-locations, plot threads) and its Episodes (scenes of lines). Everything downstream (render,
-voice, analytics, revision) reads these types. This module imports nothing from the package.
-"""
+"""The story: a Series with its Bible (characters, locations, threads) and Episodes of Scenes of Lines."""
 
 from __future__ import annotations
 
@@ -11,28 +6,20 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-SCHEMA_VERSION = 1
-"""Version of the on-disk series format; bumped when a saved series would load differently."""
-
-DEFAULT_FPS = 30
-MAX_EPISODES = 100
-NARRATOR = "narrator"
-"""The speaker id of lines spoken by the narrator rather than a character."""
-
-
-class Frozen(BaseModel):
-    """Base of all model types: immutable, strict about unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+from dramaline.model.base import (
+    DEFAULT_FPS,
+    MAX_EPISODES,
+    NARRATOR,
+    Frozen,
+    HexColor,
+    LanguageTag,
+    ShortText,
+    Slug,
+    Text,
+    require_unique,
+)
 
 
 class Archetype(StrEnum):
@@ -233,9 +220,9 @@ class Bible(Frozen):
     @model_validator(mode="after")
     def _references(self) -> Bible:
         ids = [c.id for c in self.characters]
-        _require_unique(ids, "character id")
-        _require_unique([loc.id for loc in self.locations], "location id")
-        _require_unique([t.id for t in self.threads], "thread id")
+        require_unique(ids, "character id")
+        require_unique([loc.id for loc in self.locations], "location id")
+        require_unique([t.id for t in self.threads], "thread id")
         if NARRATOR in ids:
             raise ValueError(f"{NARRATOR!r} is reserved for the narrator; give the character another id")
         known = set(ids)
@@ -320,8 +307,8 @@ class Scene(Frozen):
 
     @model_validator(mode="after")
     def _speakers_present(self) -> Scene:
-        _require_unique(list(self.characters), "character in the scene")
-        _require_unique([c.character for c in self.wardrobe], "character in the wardrobe")
+        require_unique(list(self.characters), "character in the scene")
+        require_unique([c.character for c in self.wardrobe], "character in the wardrobe")
         present = set(self.characters)
         for i, costume in enumerate(self.wardrobe):
             if costume.character not in present:
@@ -351,7 +338,7 @@ class Episode(Frozen):
 
     @model_validator(mode="after")
     def _unique_scene_ids(self) -> Episode:
-        _require_unique([s.id for s in self.scenes], "scene id")
+        require_unique([s.id for s in self.scenes], "scene id")
         return self
 
     @property
@@ -460,115 +447,3 @@ def count_words(text: str) -> int:
 def frames_for_words(words: int, *, wpm: int = 150, fps: int = DEFAULT_FPS) -> int:
     """Frames needed to speak `words` words at `wpm` words per minute, rounded up."""
     return -(-words * 60 * fps // wpm)
-
-
-def _require_unique(values: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            raise ValueError(f"duplicate {what} {v!r}; each must be unique")
-        seen.add(v)
-
-
-# ------------------------------------------------------------------------------------ production
-
-
-class Preset(Frozen):
-    """How episodes are rendered and encoded: frame size, rate and x264 settings."""
-
-    name: Slug
-    width_px: int = Field(ge=16, le=4096, multiple_of=2)
-    height_px: int = Field(ge=16, le=4096, multiple_of=2)
-    fps: int = Field(ge=1, le=120)
-    crf: int = Field(ge=0, le=51)
-    x264_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"]
-
-
-PRESETS: dict[str, Preset] = {
-    "final": Preset(name="final", width_px=1080, height_px=1920, fps=30, crf=20, x264_preset="veryfast"),
-    "draft": Preset(name="draft", width_px=720, height_px=1280, fps=30, crf=26, x264_preset="superfast"),
-}
-
-
-class ShotKind(StrEnum):
-    """The shot grammar of the renderer."""
-
-    ESTABLISHING = "establishing"
-    TWO_SHOT = "two_shot"
-    CLOSE_UP = "close_up"
-    REACTION = "reaction"
-
-
-class CameraMove(StrEnum):
-    STATIC = "static"
-    PUSH_IN = "push_in"
-    PULL_OUT = "pull_out"
-    PAN = "pan"
-    SHAKE = "shake"
-
-
-class Cue(Frozen):
-    """One caption on screen: text and its frames within the episode (end exclusive)."""
-
-    start_frame: int = Field(ge=0)
-    end_frame: int = Field(ge=1)
-    text: Text
-
-
-class TimedLine(Frozen):
-    """A line placed in time: when its speech starts and ends in the episode, and its captions."""
-
-    index: int = Field(ge=0, description="position of the line in its scene")
-    speaker: Slug
-    text: Text
-    emotion: Emotion
-    start_frame: int = Field(ge=0)
-    end_frame: int = Field(ge=1)
-    cues: tuple[Cue, ...] = ()
-
-
-class Shot(Frozen):
-    """A stretch of a scene seen one way: who is framed, how, and how the camera moves."""
-
-    kind: ShotKind
-    start_frame: int = Field(ge=0)
-    end_frame: int = Field(ge=1)
-    subject: Slug | None = Field(default=None, description="the character framed, or none for wide shots")
-    move: CameraMove = CameraMove.STATIC
-
-
-class TimedScene(Frozen):
-    """A scene placed in time, with its lines and shots; frames count from the episode's start."""
-
-    scene_id: Slug
-    beat: BeatType
-    location: Slug
-    time_of_day: TimeOfDay
-    characters: tuple[Slug, ...]
-    start_frame: int = Field(ge=0)
-    end_frame: int = Field(ge=1)
-    lines: tuple[TimedLine, ...]
-    shots: tuple[Shot, ...] = ()
-    wardrobe: tuple[Costume, ...] = ()
-
-    @property
-    def duration_frames(self) -> int:
-        return self.end_frame - self.start_frame
-
-
-class Timeline(Frozen):
-    """An episode laid out in frames: what the renderer draws and the analytics map drop-offs onto."""
-
-    series_title: ShortText
-    episode: int = Field(ge=1, le=MAX_EPISODES)
-    episode_title: ShortText
-    language: LanguageTag
-    fps: int = Field(ge=1, le=120)
-    width_px: int
-    height_px: int
-    duration_frames: int = Field(ge=1)
-    scenes: tuple[TimedScene, ...]
-
-    def seconds(self, frame: int) -> float:
-        """Frame number to seconds; the only place frames become seconds."""
-        return frame / self.fps

@@ -1,0 +1,123 @@
+"""Benchmark: a full episode build, then the rebuild after a one-line edit, and the build's peak memory.
+
+Both builds run `dramaline make` exactly as a user would (a fresh process, final preset, local
+executor, espeak-ng voices, C2PA signing), on an episode written by the embedded writer.
+The edit changes the text of one line in the episode's middle scene, so the rebuild re-voices
+that line, re-renders that scene, re-mixes and re-joins the episode, and reuses everything else.
+Memory is the largest sum of resident memory over the build's whole process tree (the CLI and
+its workers and encoders), sampled every 20 ms from /proc.
+Targets: rebuild ≤ 15% of the full build; peak memory < 2 GB.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+PREMISE = "A janitor is secretly the heir of the richest family"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants, now (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/statm") as f:
+                pages = int(f.read().split()[1])
+        except OSError:  # the process ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry)], rss[int(entry)] = int(fields[1]), pages * PAGE
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def _timed_make(folder: Path) -> tuple[float, int, str]:
+    """Seconds, peak tree memory in bytes, and the summary line of one `dramaline make`."""
+    cmd = [sys.executable, "-m", "dramaline", "make", str(folder), "--preset", "final"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = proc.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"dramaline make failed ({proc.returncode}):\n{output[-2000:]}")
+    lines = [x for x in output.splitlines() if x.strip()]
+    return seconds, peak, lines[-1] if lines else ""
+
+
+def _edit_one_line(folder: Path) -> str:
+    """Change the text of the first spoken line of the episode's middle scene; returns its scene id."""
+    path = folder / "episodes" / "ep001.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scene = data["scenes"][len(data["scenes"]) // 2]
+    line = scene["lines"][0]
+    line["text"] = line["text"].rstrip(".!?…") + ", and I mean every word."
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(scene["id"])
+
+
+def run() -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="dramaline-bench-") as tmp:
+        folder = Path(tmp) / "series"
+        subprocess.run(
+            [sys.executable, "-m", "dramaline", "new", PREMISE, "--episodes", "1", "--seed", "5", "--out", str(folder)],
+            check=True,
+            capture_output=True,
+        )
+        full_s, full_peak, _ = _timed_make(folder)
+        _edit_one_line(folder)
+        again_s, again_peak, _ = _timed_make(folder)
+        episode = next(p for p in (folder / "build" / "final").glob("*.mp4") if ".preview" not in p.name)
+        probe = ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(episode)]
+        video_s = float(subprocess.run(probe, check=True, capture_output=True, text=True).stdout)
+    return {
+        "video_s": video_s,
+        "full_s": full_s,
+        "rebuild_s": again_s,
+        "rebuild_share": again_s / full_s,
+        "peak_gb": max(full_peak, again_peak) / 1e9,
+    }
+
+
+def report(result: dict[str, float]) -> str:
+    return (
+        f"rebuild after a one-line edit of a {result['video_s']:.0f} s final episode: "
+        f"{result['rebuild_share']:.0%} of the full build ({result['rebuild_s']:.1f} s vs "
+        f"{result['full_s']:.1f} s; target <= 15%); peak memory of the build {result['peak_gb']:.2f} GB "
+        "(target < 2 GB)"
+    )
+
+
+if __name__ == "__main__":
+    print(report(run()))
