@@ -3,10 +3,20 @@
 The series is the unit of work: a Series holds its metadata, its Bible (characters,
 locations, plot threads) and its Episodes (scenes of lines). Everything downstream (render,
 voice, analytics, revision) reads these types. `story` holds what writers write, `production`
-what the production line lays out, `base` what both share. This package imports nothing else
-from dramaline.
+what the production line lays out, `audience` what viewers do (events), `base` what all share.
+This package imports nothing else from dramaline.
 """
 
+from dramaline.model.audience import (
+    EVENT_SCHEMA_VERSION,
+    MAX_CLOCK_SKEW,
+    POSITIONED,
+    Event,
+    EventType,
+    Identifier,
+    Market,
+    Platform,
+)
 from dramaline.model.base import (
     DEFAULT_FPS,
     MAX_EPISODES,
@@ -60,8 +70,11 @@ from dramaline.model.story import (
 
 __all__ = [
     "DEFAULT_FPS",
+    "EVENT_SCHEMA_VERSION",
+    "MAX_CLOCK_SKEW",
     "MAX_EPISODES",
     "NARRATOR",
+    "POSITIONED",
     "PRESETS",
     "REVERSAL_BEATS",
     "SCHEMA_VERSION",
@@ -75,14 +88,19 @@ __all__ = [
     "Cue",
     "Emotion",
     "Episode",
+    "Event",
+    "EventType",
     "Frozen",
     "Gender",
     "HexColor",
+    "Identifier",
     "LanguageTag",
     "Line",
     "Location",
     "LocationKind",
     "Look",
+    "Market",
+    "Platform",
     "Preset",
     "Relationship",
     "Role",
