@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol, TypeVar
 
-from dramaline.errors import ConfigError
+from dramaline.errors import ConfigError, ProviderError
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -51,28 +51,109 @@ class LocalExecutor:
 
 
 class RayExecutor:
-    """Jobs as Ray tasks: `ray` starts a local instance; `ray://HOST:PORT` joins a cluster."""
+    """Jobs as Ray tasks, one CPU each.
+
+    With no address this starts a private local Ray instance with `num_cpus` CPUs (default: one per
+    core, like the local pool) unless RAY_ADDRESS names a cluster, which is how `ray job submit`
+    tells a driver where it runs. `ray://HOST:PORT` joins a cluster through Ray Client; every node
+    of it needs dramaline and ffmpeg installed. If this process is already connected to Ray, that
+    connection is used as it is and left open.
+    """
 
     id = "ray"
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None) -> None:
         try:
             import ray
         except ImportError as exc:
             raise ConfigError("the Ray executor needs Ray: pip install 'dramaline[ray]'") from exc
         self._ray: Any = ray
-        if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        self._owned = False  # whether close() should disconnect (and stop an instance we started)
+        if ray.is_initialized():
+            return
+        where = address or os.environ.get("RAY_ADDRESS") or None
+        if where is not None and num_cpus is not None:
+            raise ConfigError(f"num_cpus sizes a local Ray instance; the cluster at {where} has its own CPUs")
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if where is None:
+            # "local", not None: None would also join a cluster left running by `ray start`, which
+            # cannot take num_cpus and is not the private instance asked for.
+            _start_local(ray, num_cpus=num_cpus or max(1, os.cpu_count() or 1), options=options)
+        else:
+            try:
+                ray.init(address=address, **options)
+            except Exception as exc:  # ray.init raises ConnectionError, ValueError or bare Exception
+                raise ConfigError(f"could not connect to the Ray cluster at {where}: {exc}") from exc
+        self._owned = True
 
     def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
+        if not jobs:
+            return
         ray = self._ray
         remote = ray.remote(num_cpus=1)(fn)
-        refs = {remote.remote(job): i for i, job in enumerate(jobs)}
-        waiting = list(refs)
-        while waiting:
-            done, waiting = ray.wait(waiting, num_returns=1)
-            for ref in done:
-                yield refs[ref], ray.get(ref)
+        pending: dict[Any, int] = {}
+        try:
+            for i, job in enumerate(jobs):
+                pending[remote.remote(job)] = i
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    i = pending.pop(ref)
+                    yield i, _result(ray, ref)
+        finally:
+            # A failed job or a caller that stops early leaves the rest unwanted; free their CPUs.
+            for ref in pending:
+                ray.cancel(ref)
+
+    def close(self) -> None:
+        """Disconnect from Ray, stopping the local instance if this executor started it."""
+        if self._owned and self._ray.is_initialized():
+            self._ray.shutdown()
+        self._owned = False
+
+    def __enter__(self) -> RayExecutor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _start_local(ray: Any, *, num_cpus: int, options: dict[str, Any]) -> None:
+    """Start a private Ray instance on this machine, trying twice.
+
+    Ray's raylet gives its dashboard agent a fixed 15 s to come up and aborts the whole start when a
+    busy or slow machine misses that (ray-project/ray#65983); a second try often makes it. What the
+    failed try left running (its GCS, monitor and log monitor) cannot be reached through Ray's API
+    and stays until this process exits, when Ray's reaper stops it.
+    """
+    attempts = 2
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(address="local", num_cpus=num_cpus, **options)
+            return
+        except Exception as exc:  # a start that timed out raises a bare Exception
+            ray.shutdown()  # reset the driver's half-made Ray state before the next try
+            if attempt == attempts:
+                raise ProviderError(
+                    f"a local Ray instance did not start in {attempts} tries: {exc} "
+                    "(the raylet's log says why: /tmp/ray/session_latest/logs/raylet.err)",
+                    provider_id="ray",
+                    retryable=True,
+                ) from exc
+
+
+def _result(ray: Any, ref: Any) -> Any:
+    """A finished task's result; a job that raised re-raises its own exception here."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        cause = exc.cause
+        if not isinstance(cause, Exception) or isinstance(cause, ray.exceptions.RayError):
+            raise
+        # Ray's wrapper is already an instance of the job's exception class, but its message is
+        # the worker's coloured traceback; the job's own exception reads (and prints in the CLI) as
+        # it would from the local pool. The wrapper stays chained below it, with that traceback.
+        raise cause from exc
 
 
 def make_executor(spec: str) -> Executor:
