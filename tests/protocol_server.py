@@ -1,7 +1,8 @@
 """A real local HTTP server that speaks the OpenAI chat-completions protocol, for tests.
 
 Runs stdlib http.server on 127.0.0.1 (a free port) in a background thread. Replies come from a
-queue of scripted `Reply`s, then from a handler callable; every request is recorded.
+queue of scripted `Reply`s, then from a handler callable; every request is recorded. Other
+protocols (`image_servers.py`) are handlers on the same server.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class Reply:
-    """A scripted response: status, body (a dict is sent as JSON), headers, and a delay before it."""
+    """A scripted response: status, body (a dict is sent as JSON, bytes as they are), headers, and a delay."""
 
     status: int = 200
-    body: dict[str, Any] | str = ""
+    body: dict[str, Any] | str | bytes = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
 
@@ -94,9 +95,14 @@ class ProtocolServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
 
     @property
-    def url(self) -> str:
+    def origin(self) -> str:
+        """`http://127.0.0.1:PORT`, for protocols served from the root."""
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"http://{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/v1"
 
     def enqueue(self, *replies: Reply) -> None:
         """Queue replies, sent one per request in order before the handler is used."""
@@ -154,12 +160,16 @@ class ProtocolServer:
                 reply = server._next_reply(RecordedRequest(self.command, self.path, headers, body))
                 if reply.delay_s and server._stopping.wait(reply.delay_s):
                     return
-                payload = json.dumps(reply.body) if isinstance(reply.body, dict) else reply.body
-                data = payload.encode()
+                if isinstance(reply.body, bytes):
+                    data, content_type = reply.body, "application/octet-stream"
+                elif isinstance(reply.body, dict):
+                    data, content_type = json.dumps(reply.body).encode(), "application/json"
+                else:
+                    data, content_type = reply.body.encode(), "text/plain"
                 try:
                     self.send_response(reply.status)
-                    content_type = "application/json" if isinstance(reply.body, dict) else "text/plain"
-                    self.send_header("Content-Type", content_type)
+                    if not any(name.lower() == "content-type" for name in reply.headers):
+                        self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)

@@ -59,6 +59,35 @@ class Settings(BaseSettings):
     speech_api_key: SecretStr | None = Field(
         default=None, description="API key for the speech server, if it needs one."
     )
+    image_backend: Literal["embedded", "openai", "comfyui"] = Field(
+        default="embedded",
+        description="Pictures: embedded (the procedural renderer), openai (any /v1/images/generations server) "
+        "or comfyui (a ComfyUI server running a workflow template).",
+    )
+    image_base_url: str = Field(
+        default="",
+        description="Base URL of the image server; empty: https://api.openai.com/v1 (openai) or "
+        "http://127.0.0.1:8188 (comfyui).",
+    )
+    image_model: str = Field(
+        default="",
+        description="Image model (openai; empty: gpt-image-1) or checkpoint file put into the workflow's {{model}} "
+        "(comfyui; empty: sd_xl_base_1.0.safetensors).",
+    )
+    image_api_key: SecretStr | None = Field(default=None, description="API key for the image server, if it needs one.")
+    image_size: str = Field(
+        default="768x1344",
+        pattern=r"^\d{2,4}x\d{2,4}$",
+        description="Size of the pictures asked for, WIDTHxHEIGHT (multiples of 8); they are cropped to the frame.",
+    )
+    image_style: str = Field(
+        default="", max_length=500, description="House style added to every picture prompt; empty: a cinematic one."
+    )
+    image_timeout_s: float = Field(default=300.0, gt=0, description="Seconds to wait for one picture.")
+    comfyui_workflow: str = Field(
+        default="",
+        description="Path of a ComfyUI workflow template in API format; empty: the built-in SDXL text-to-image one.",
+    )
     c2pa_cert: str = Field(
         default="",
         description="PEM certificate chain for C2PA signing; empty: a studio key made in the series folder.",

@@ -13,13 +13,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from dramaline.cli.common import console, open_series, settings
-from dramaline.errors import InvalidInputError
+from dramaline.errors import ConfigError, InvalidInputError
 from dramaline.model import PRESETS, Preset, WriteRequest
 from dramaline.series_folder import save_series
 from dramaline.settings import Settings
 
 if TYPE_CHECKING:
     from dramaline.produce.build import Production
+    from dramaline.produce.stills import Direction
     from dramaline.sound.delivery import SpeechModel
 
 DEMO_PREMISE = "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
@@ -93,7 +94,8 @@ def _build(folder: Path, numbers: list[int], preset_name: str, executor_spec: st
 
         summary = make(folder, production, episodes=numbers, progress=progress)
     table = Table("asset", "built", "from cache", title=f"built in {summary.seconds:.1f} s", title_justify="left")
-    for stage in ("line", "scene", "mix", "episode"):
+    stages = ("line", "still", "scene", "mix", "episode") if production.images else ("line", "scene", "mix", "episode")
+    for stage in stages:
         table.add_row(stage, str(summary.built[stage]), str(summary.reused[stage]))
     console.print(table)
     out_dir = folder / "build" / preset_name
@@ -101,7 +103,7 @@ def _build(folder: Path, numbers: list[int], preset_name: str, executor_spec: st
 
 
 def default_production(folder: Path, preset: Preset, executor_spec: str) -> Production:
-    """The backends a build uses, chosen by the settings: speech, executor, and the C2PA signer."""
+    """The backends a build uses, chosen by the settings: speech, pictures, executor, and the C2PA signer."""
     from dramaline.produce.build import Production
     from dramaline.produce.executors import make_executor
     from dramaline.sound.espeak import EspeakSpeechModel
@@ -115,8 +117,50 @@ def default_production(folder: Path, preset: Preset, executor_spec: str) -> Prod
     else:
         speech = EspeakSpeechModel()
     return Production(
-        preset=preset, speech=speech, executor=make_executor(executor_spec), signer=_signer(folder, config)
+        preset=preset,
+        speech=speech,
+        executor=make_executor(executor_spec),
+        signer=_signer(folder, config),
+        images=image_direction(config),
     )
+
+
+def image_direction(config: Settings) -> Direction | None:
+    """The image backend the settings choose, with the size and style to ask for; None: the embedded renderer."""
+    from dramaline.produce.stills import DEFAULT_STYLE, Direction
+    from dramaline.providers.images import ImageModel
+
+    if config.image_backend == "embedded":
+        return None
+    key = config.image_api_key.get_secret_value() if config.image_api_key else None
+    model: ImageModel
+    if config.image_backend == "openai":
+        from dramaline.providers.openai_images import DEFAULT_MODEL, OpenAIImageModel
+
+        model = OpenAIImageModel(
+            base_url=config.image_base_url or "https://api.openai.com/v1",
+            model=config.image_model or DEFAULT_MODEL,
+            api_key=key,
+            timeout_s=config.image_timeout_s,
+        )
+    else:
+        from dramaline.providers.comfyui import DEFAULT_BASE_URL, ComfyUIImageModel
+        from dramaline.providers.comfyui_workflow import load_workflow
+
+        workflow = load_workflow(Path(config.comfyui_workflow)) if config.comfyui_workflow else None
+        model = ComfyUIImageModel(
+            base_url=config.image_base_url or DEFAULT_BASE_URL,
+            workflow=workflow,
+            model=config.image_model or None,
+            api_key=key,
+            timeout_s=config.image_timeout_s,
+        )
+    width, height = (int(n) for n in config.image_size.split("x"))
+    if any(n % 8 or not 64 <= n <= 4096 for n in (width, height)):
+        raise ConfigError(
+            f"DRAMALINE_IMAGE_SIZE is {config.image_size!r}; use multiples of 8 from 64 to 4096, like 768x1344"
+        )
+    return Direction(model=model, width=width, height=height, style=config.image_style or DEFAULT_STYLE)
 
 
 def _signer(folder: Path, config: Settings) -> Callable[[Path, Path, str], None]:

@@ -1,9 +1,10 @@
 """`dramaline make`: a series folder -> finished episodes, building only what is not in the cache.
 
-Per episode, in order: voice every line (cached per line) -> lay out the timeline -> render and
-encode every scene as a segment (cached per scene, run by the executor) -> mix and master the
-audio (cached) -> join the segments and mux the audio with the AIGC metadata (cached) -> write
-the outputs (episode MP4, captions, cover, preview, timeline JSON) and sign with C2PA last.
+Per episode, in order: voice every line (cached per line) -> lay out the timeline -> with an image
+backend, fetch each shot's still (cached per picture) -> render and encode every scene as a
+segment (cached per scene, run by the executor) -> mix and master the audio (cached) -> join the
+segments and mux the audio with the AIGC metadata (cached) -> write the outputs (episode MP4,
+captions, cover, preview, timeline JSON) and sign with C2PA last.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dramaline import render
 from dramaline.captions.cues import to_srt, to_vtt
 from dramaline.labels.metadata import aigc_metadata, ffmpeg_metadata_args
 from dramaline.model import NARRATOR, BeatType, Bible, Episode, Line, Preset, Series, Timeline, Voice
-from dramaline.produce import covers, encode, segments, timing
+from dramaline.produce import covers, encode, segments, stills, timing
 from dramaline.produce.cache import Cache, digest, key
 from dramaline.produce.executors import Executor
 from dramaline.produce.otio_export import write_series_timeline
@@ -59,6 +59,7 @@ class Production:
     speech: SpeechModel
     executor: Executor
     signer: Callable[[Path, Path, str], None] | None = None  # (source, out, title): C2PA, last step
+    images: stills.Direction | None = None  # generated stills instead of the embedded renderer
 
 
 def make(
@@ -101,8 +102,9 @@ def _make_episode(
     lengths = [[read_wav(takes[(s.id, i)]).frames(preset.fps) for i in range(len(s.lines))] for s in episode.scenes]
     timeline = timing.lay_out(series, episode, lengths, preset)
 
-    jobs = [_segment_job(series, timeline, i, preset) for i in range(len(timeline.scenes))]
-    keys = [key("segment", segments.VERSION, [digest(job)], {"render": f"embedded:{render.VERSION}"}) for job in jobs]
+    pictures = _stills(series, timeline, production.images, cache, summary, progress)
+    jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
+    keys = [key("segment", segments.VERSION, [digest(job)], {"render": segments.renderer_id(job)}) for job in jobs]
     found = {i: cache.get(k) for i, k in enumerate(keys)}
     missing = [i for i, p in found.items() if p is None]
     summary.reused["scene"] += len(jobs) - len(missing)
@@ -174,7 +176,37 @@ def _voice(
     return takes
 
 
-def _segment_job(series: Series, timeline: Timeline, index: int, preset: Preset) -> segments.SegmentJob:
+def _stills(
+    series: Series,
+    timeline: Timeline,
+    direction: stills.Direction | None,
+    cache: Cache,
+    summary: BuildSummary,
+    progress: Progress | None,
+) -> list[tuple[tuple[segments.Still, ...], tuple[int, ...]]]:
+    """Per scene, its generated pictures and each shot's index among them (none without an image backend)."""
+    if direction is None:
+        return [((), ())] * len(timeline.scenes)
+    plans = [stills.scene_requests(series, scene, direction) for scene in timeline.scenes]
+    what = f"episode {timeline.episode} stills"
+    fetched, built, reused = stills.fetch(
+        [r for plan in plans for r in plan],
+        direction.model,
+        cache,
+        progress=(lambda done, total: progress(what, done, total)) if progress else None,
+    )
+    summary.built["still"] += built
+    summary.reused["still"] += reused
+    return [stills.job_stills(plan, fetched) for plan in plans]
+
+
+def _segment_job(
+    series: Series,
+    timeline: Timeline,
+    index: int,
+    preset: Preset,
+    pictures: tuple[tuple[segments.Still, ...], tuple[int, ...]] = ((), ()),
+) -> segments.SegmentJob:
     scene = timeline.scenes[index]
     # Only what the scene shows goes into its job (and so its cache key): its characters' looks,
     # its location, the language of its captions. Editing another scene or a secret rebuilds nothing here.
@@ -201,6 +233,8 @@ def _segment_job(series: Series, timeline: Timeline, index: int, preset: Preset)
         preset=preset,
         label_frames=max(0, label - scene.start_frame),
         show_credits=index == 0 and bool(series.registration_number),
+        stills=pictures[0],
+        shot_stills=pictures[1],
     )
 
 
@@ -247,7 +281,8 @@ def _write_outputs(
     cover = cache.get(cover_key)
     if cover is None:
         scratch = cache.scratch(".jpg")
-        covers.write_cover(jobs[strongest], episode.title, scratch)
+        write_cover = stills.write_cover if jobs[strongest].stills else covers.write_cover
+        write_cover(jobs[strongest], episode.title, scratch)
         cover = cache.put(cover_key, "cover", scratch)
     _copy_atomic(cover, out_dir / f"{stem}.cover.jpg")
 

@@ -1,7 +1,9 @@
 """One scene -> one encoded video segment: rendered frames, captions and labels burned in.
 
 A segment job is self-contained and picklable, so any executor (a local process pool, or Ray
-workers on other machines) can run it and hand back the segment's bytes.
+workers on other machines) can run it and hand back the segment's bytes. Its pictures come from
+the embedded renderer, or, when the build has an image backend, from the generated stills the job
+carries (as bytes: a worker on another machine has no access to this machine's cache).
 """
 
 from __future__ import annotations
@@ -9,17 +11,28 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from dramaline import render
 from dramaline.captions.render import CaptionPainter, Overlay, composite
 from dramaline.labels.visible import LABEL_SECONDS, credits_overlay, label_overlay
 from dramaline.model import Preset, Series, TimedScene
 from dramaline.produce.encode import encode_frames
+from dramaline.render import stills
 
 VERSION = 1
+
+
+class Still(BaseModel):
+    """A generated picture: its bytes travel with the job, only its digest goes into the job's key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    digest: str
+    png: bytes = Field(exclude=True, repr=False)
 
 
 class SegmentJob(BaseModel):
@@ -33,6 +46,32 @@ class SegmentJob(BaseModel):
     label_frames: int  # frames of the episode's opening that carry the AI label (0: none here)
     show_credits: bool
     encoder_threads: int = 1
+    stills: tuple[Still, ...] = ()
+    """The scene's distinct generated pictures; none: the embedded renderer draws the scene."""
+    shot_stills: tuple[int, ...] = ()
+    """For each of `scene.shots`, the index of its picture in `stills`."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_stills(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        # A job without stills dumps (and so digests) as it did before stills existed: caches built
+        # with the embedded renderer stay valid.
+        data = handler(self)
+        if not self.stills and isinstance(data, dict):
+            data.pop("stills", None)
+            data.pop("shot_stills", None)
+        return data
+
+
+def pictures(job: SegmentJob) -> Iterator[np.ndarray]:
+    """The scene's frames before captions and labels: from its stills, or drawn by the embedded renderer."""
+    if job.stills:
+        return stills.render_frames(job.scene, [s.png for s in job.stills], job.shot_stills, job.preset)
+    return render.render_scene(job.scene, job.series, job.preset)
+
+
+def renderer_id(job: SegmentJob) -> str:
+    """What drew the job's pictures, at which version: part of the segment's cache key."""
+    return f"stills:{stills.VERSION}" if job.stills else f"embedded:{render.VERSION}"
 
 
 def shifted(scene: TimedScene) -> TimedScene:
@@ -80,7 +119,7 @@ def frames(job: SegmentJob) -> Iterator[np.ndarray]:
     credits = (
         credits_overlay(job.preset, job.series.registration_number, job.series.language) if job.show_credits else None
     )
-    for f, picture in enumerate(render.render_scene(job.scene, job.series, job.preset)):
+    for f, picture in enumerate(pictures(job)):
         frame = picture if picture.flags.writeable else picture.copy()
         if f in cue_at or (label is not None and f < job.label_frames) or credits is not None:
             frame = frame.copy()  # the renderer may hand back a cached frame; never draw on it

@@ -2,6 +2,8 @@
 
 Writer      premise -> Series   (embedded rules, or an LLM through ChatModel)
 ChatModel   messages -> JSON    (any OpenAI-compatible chat-completions server)
+ImageModel  prompt + seed -> a still picture (ComfyUI, or any OpenAI-compatible images server;
+            defined in images.py, which needs Pillow)
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 No model weights and no network: rooms, figures and faces are painted from the series bible,
 then cut into shots (plan_shots) and animated frame by frame (render_scene, render_still).
+When a build has an image backend, `stills.py` draws the frames instead, moving each shot's
+camera over the generated still.
 """
 
 from dramaline.render.scene import render_scene, render_still

@@ -6,12 +6,8 @@ voice names through an OpenAIVoices table; 429, 5xx and network errors are retri
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import random
-import ssl
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -20,24 +16,30 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from dramaline.errors import InvalidInputError, ProviderError, ProviderTimeout
+from dramaline.errors import InvalidInputError, ProviderError
 from dramaline.model import Emotion, Gender, Voice
+from dramaline.providers.http import Advice, Endpoint
 from dramaline.sound.audio import Audio, decode_wav, trim_silence
 from dramaline.sound.delivery import DELIVERIES, delivery_options
 
 PROVIDER_ID = "openai-speech"
 REFERENCE_WPM = 150
 """The words per minute a server speaks at speed 1.0; a Voice's rate_wpm is scaled against it."""
-MAX_RETRY_AFTER_S = 300.0
 
-_CHECK_BY_STATUS = {
-    400: "check that the model supports the voice and response_format 'wav' (or turn off send_instructions)",
-    401: "check the speech server's API key",
-    403: "check the API key and that it may use this model",
-    404: "check the base URL (it usually ends in /v1) and that the model is served there",
-    413: "the line is too long for the server; split it",
-    422: "check the voice names in the voices table against the server's voice list",
-}
+ADVICE = Advice(
+    timeout="raise timeout_s or use a faster speech model",
+    unreachable=("the speech server must be running and reachable there: start it or fix DRAMALINE_SPEECH_BASE_URL"),
+    overloaded="allow more retries",
+    by_status={
+        400: "check that the model supports the voice and response_format 'wav' (or turn off send_instructions)",
+        401: "check the speech server's API key (DRAMALINE_SPEECH_API_KEY)",
+        403: "check the API key and that it may use this model",
+        404: "check the base URL (it usually ends in /v1) and that the model is served there",
+        413: "the line is too long for the server; split it",
+        422: "check the voice names in the voices table against the server's voice list",
+    },
+    otherwise="check the speech server settings",
+)
 
 
 class OpenAIVoices(BaseModel):
@@ -73,8 +75,6 @@ class OpenAISpeechModel:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if retries < 0:
-            raise InvalidInputError(f"retries is {retries}; it must be 0 or more")
         self.base_url = base_url.rstrip("/")
         self.url = f"{self.base_url}/audio/speech"
         self.model = model
@@ -82,13 +82,17 @@ class OpenAISpeechModel:
         self.send_instructions = send_instructions
         self.timeout_s = timeout_s
         self.retries = retries
-        self._backoff_s = backoff_s
-        self._max_backoff_s = max_backoff_s
-        self._sleep = sleep
-        self._api_key = api_key
-        self._transport = transport
-        self._client: httpx.Client | None = None
-        self._lock = threading.Lock()
+        self._endpoint = Endpoint(
+            provider_id=PROVIDER_ID,
+            advice=ADVICE,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            retries=retries,
+            backoff_s=backoff_s,
+            max_backoff_s=max_backoff_s,
+            sleep=sleep,
+            transport=transport,
+        )
         options = {
             "voices": self.voices.model_dump(mode="json"),
             "send_instructions": send_instructions,
@@ -102,7 +106,9 @@ class OpenAISpeechModel:
         """Speak `text` in `voice` with `emotion` as mono 48 kHz Audio."""
         if not text.strip():
             raise InvalidInputError("there is no text to speak; give the line some words")
-        response = self._post(self.request_body(text, voice, emotion, language=language))
+        body = self.request_body(text, voice, emotion, language=language)
+        refused = f"to speak with model {self.model!r} and voice {body['voice']!r}"
+        response = self._endpoint.request("POST", self.url, json=body, refused=refused)
         try:
             audio = decode_wav(response.content)
         except InvalidInputError as exc:
@@ -134,9 +140,7 @@ class OpenAISpeechModel:
 
     def close(self) -> None:
         """Close the HTTP connection pool, if one was opened."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._endpoint.close()
 
     def __enter__(self) -> OpenAISpeechModel:
         return self
@@ -145,103 +149,3 @@ class OpenAISpeechModel:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-    def _http(self) -> httpx.Client:
-        """The HTTP client, opened on first use (lines may be spoken from several threads)."""
-        with self._lock:
-            if self._client is None:
-                headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-                self._client = httpx.Client(
-                    headers=headers,
-                    timeout=httpx.Timeout(self.timeout_s, connect=min(self.timeout_s, 10.0)),
-                    verify=_tls_context(),
-                    transport=self._transport,
-                )
-            return self._client
-
-    def _post(self, body: dict[str, Any]) -> httpx.Response:
-        """POST `body`, retrying what may pass; return the first 2xx response."""
-        client = self._http()
-        attempts = self.retries + 1
-        for attempt in range(attempts):
-            last = attempt == self.retries
-            try:
-                response = client.post(self.url, json=body)
-            except httpx.TimeoutException as exc:
-                if last:
-                    raise ProviderTimeout(
-                        f"{self.url} did not answer within {self.timeout_s:g} s ({attempts} attempts); raise "
-                        "timeout_s or use a faster speech model",
-                        provider_id=PROVIDER_ID,
-                        retryable=True,
-                    ) from exc
-            except httpx.TransportError as exc:
-                if last:
-                    raise ProviderError(
-                        f"cannot reach {self.url} ({type(exc).__name__}: {exc}) after {attempts} attempts; the "
-                        "speech server must be running and reachable there: start it or fix the base URL",
-                        provider_id=PROVIDER_ID,
-                        retryable=True,
-                    ) from exc
-            else:
-                status = response.status_code
-                if status < 400:
-                    return response
-                if status != 429 and status < 500:
-                    raise ProviderError(
-                        f"{self.url} refused to speak with model {self.model!r} and voice {body['voice']!r}: "
-                        f"HTTP {status}: {_server_message(response)}; "
-                        f"{_CHECK_BY_STATUS.get(status, 'check the speech server settings')}",
-                        provider_id=PROVIDER_ID,
-                    )
-                if last:
-                    raise ProviderError(
-                        f"{self.url} answered HTTP {status} ({_server_message(response)}) on all {attempts} "
-                        "attempts; the speech server is overloaded or failing: try again later or allow more retries",
-                        provider_id=PROVIDER_ID,
-                        retryable=True,
-                    )
-                wait_s = _retry_after_s(response)
-                if wait_s is not None:
-                    self._sleep(wait_s)
-                    continue
-            self._sleep(self._backoff(attempt))
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _backoff(self, attempt: int) -> float:
-        """Seconds to wait before retry `attempt + 1`: exponential, capped, plus up to 25% jitter."""
-        return min(self._max_backoff_s, self._backoff_s * 2.0**attempt) * (1 + random.random() / 4)
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default TLS context, built once: loading the CA bundle takes a noticeable fraction of a second."""
-    return httpx.create_ssl_context()
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The error message a server put in its response body, however it shaped it."""
-    try:
-        data = response.json()
-    except ValueError:
-        return _snippet(response.text) or response.reason_phrase or "no message"
-    if isinstance(data, dict):
-        error = data.get("error", data.get("detail", data.get("message")))
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-    return _snippet(response.text)
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    """Seconds the server asked us to wait in a numeric `Retry-After`, if it did."""
-    try:
-        return min(max(float(response.headers["retry-after"]), 0.0), MAX_RETRY_AFTER_S)
-    except (KeyError, ValueError):
-        return None
-
-
-def _snippet(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
