@@ -37,7 +37,9 @@ def client(server: ProtocolServer, sleeps: list[float] | None = None, **options:
 
 def color_and_size(png: bytes) -> tuple[tuple[int, int, int], tuple[int, int], str | None]:
     with Image.open(io.BytesIO(png)) as image:
-        return image.getpixel((5, 5)), image.size, image.format
+        pixel = image.getpixel((5, 5))
+        assert isinstance(pixel, tuple) and len(pixel) == 3  # newer Pillow types it as a union
+        return (int(pixel[0]), int(pixel[1]), int(pixel[2])), image.size, image.format
 
 
 def test_asks_for_one_picture_with_size_seed_and_key(server: ProtocolServer) -> None:
