@@ -8,8 +8,6 @@ file. `run` and `fetch` hand back every output, stills and clips alike (VideoHel
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -22,6 +20,7 @@ import httpx
 
 from dramaline.errors import ProviderError, ProviderTimeout
 from dramaline.providers.comfyui_workflow import DEFAULT_CHECKPOINT, DEFAULT_WORKFLOW, Workflow, check_workflow, fill
+from dramaline.providers.fingerprint import options_digest
 from dramaline.providers.http import Advice, Endpoint, server_message, snippet
 from dramaline.providers.images import ImageRequest, as_png
 
@@ -142,7 +141,7 @@ class ComfyUIImageModel:
         # The server's address is not part of it: the same workflow and checkpoint draw the same
         # pictures on any machine, so a render farm shares one cache.
         shape = {"workflow": self.workflow, "model": self.model or DEFAULT_CHECKPOINT}
-        digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+        digest = options_digest(shape)
         self.fingerprint = f"{PROVIDER_ID}:{digest}"
 
     def graph(self, request: ImageRequest) -> Workflow:

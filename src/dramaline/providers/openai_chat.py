@@ -6,8 +6,6 @@ and network errors with jittered exponential backoff; every other failure says w
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -17,6 +15,7 @@ import httpx
 
 from dramaline.errors import ProviderError
 from dramaline.providers import ChatMessage
+from dramaline.providers.fingerprint import options_digest
 from dramaline.providers.http import Advice, Endpoint, snippet
 from dramaline.settings import Settings
 
@@ -78,7 +77,7 @@ class OpenAIChatModel:
             transport=transport,
         )
         options = {"temperature": temperature, "seed": seed}
-        digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+        digest = options_digest(options)
         self.fingerprint = f"{PROVIDER_ID}:{model}:{digest}"
 
     @classmethod

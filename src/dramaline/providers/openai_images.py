@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from dramaline.errors import ProviderError
+from dramaline.providers.fingerprint import options_digest
 from dramaline.providers.http import Advice, Endpoint, snippet
 from dramaline.providers.images import ImageRequest, as_png
 
@@ -84,7 +84,7 @@ class OpenAIImageModel:
         # Picture URLs often point at a CDN or object store: the key must not travel there.
         self._downloads = Endpoint(**common)
         options = {"extras": self.extras, "response_format": self.response_format}
-        digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+        digest = options_digest(options)
         self.fingerprint = f"{PROVIDER_ID}:{model}:{digest}"
 
     def request_body(self, request: ImageRequest) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from dramaline.render.backdrop import Backdrop, Layer, backdrop
 from dramaline.render.color import Grade, Pixels, apply_lut, push_lut, time_grade, toward_white
 from dramaline.render.figure import FEET, FigureSize, Patch, Sprite, patch, sprite
 from dramaline.render.look import dressed, features
-from dramaline.render.shots import REACTION_BEATS, plan_shots
+from dramaline.render.shots import REACTION_BEATS, check_tiling, plan_shots
 
 START_FLASH = (0.55, 0.3, 0.1)
 """White flash over a scene's first frames: the cut lands like a whip."""
@@ -93,7 +93,7 @@ class SceneRenderer:
         self.set: Backdrop = backdrop(location, scene.time_of_day, flashback, self.width, self.height)
         self.grade = figure_grade(scene.time_of_day, flashback)
         self.shots = scene.shots or plan_shots(scene, bible, fps=self.fps)
-        _check_tiling(scene, self.shots)
+        check_tiling(scene, self.shots)
         self.rigs = [self._rig(shot, i) for i, shot in enumerate(self.shots)]
         self.starts = [s.start_frame for s in self.shots]
         self.lines = sorted((x for x in scene.lines if x.speaker != NARRATOR), key=lambda x: x.start_frame)
@@ -364,19 +364,3 @@ def _flash(shot: Shot, scene: TimedScene, frame: int) -> float:
         if j < len(IMPACT_FLASH):
             amount = max(amount, IMPACT_FLASH[j])
     return amount
-
-
-def _check_tiling(scene: TimedScene, shots: tuple[Shot, ...]) -> None:
-    at = scene.start_frame
-    for shot in shots:
-        if shot.start_frame != at or shot.end_frame <= shot.start_frame:
-            raise ValueError(
-                f"scene {scene.scene_id!r} has a shot starting at frame {shot.start_frame} where frame {at} was "
-                "expected; shots must follow each other without gaps or overlaps (or leave shots empty to plan them)"
-            )
-        at = shot.end_frame
-    if at != scene.end_frame:
-        raise ValueError(
-            f"scene {scene.scene_id!r}'s shots end at frame {at}, but the scene ends at {scene.end_frame}; "
-            "make the last shot end with the scene"
-        )

@@ -171,3 +171,20 @@ def _merge_short(cuts: list[_Cut], end: int, *, min_frames: int) -> list[_Cut]:
             continue
         out.append(c)
     return out
+
+
+def check_tiling(scene: TimedScene, shots: tuple[Shot, ...]) -> None:
+    """Refuse shots that leave gaps, overlap, are empty, or do not end with the scene."""
+    at = scene.start_frame
+    for shot in shots:
+        if shot.start_frame != at or shot.end_frame <= shot.start_frame:
+            raise ValueError(
+                f"scene {scene.scene_id!r} has a shot starting at frame {shot.start_frame} where frame {at} was "
+                "expected; shots must follow each other without gaps or overlaps (or leave shots empty to plan them)"
+            )
+        at = shot.end_frame
+    if at != scene.end_frame:
+        raise ValueError(
+            f"scene {scene.scene_id!r}'s shots end at frame {at}, but the scene ends at {scene.end_frame}; "
+            "make the last shot end with the scene"
+        )

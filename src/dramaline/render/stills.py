@@ -15,6 +15,7 @@ from PIL import Image
 
 from dramaline.model import Preset, Shot, TimedScene
 from dramaline.render import camera
+from dramaline.render.shots import check_tiling
 
 VERSION: int = 1
 """Bumped whenever the same stills would give different frames; part of the segment cache key."""
@@ -105,7 +106,5 @@ def _checked(scene: TimedScene, pictures: Sequence[bytes], shot_stills: Sequence
             f"scene {scene.scene_id!r} has {len(shots)} shots but its stills map {list(shot_stills)} "
             f"onto {len(pictures)} pictures; give every shot the index of one picture"
         )
-    edges = [scene.start_frame] + [s.end_frame for s in shots]
-    if [s.start_frame for s in shots] != edges[:-1] or edges[-1] != scene.end_frame:
-        raise ValueError(f"the shots of scene {scene.scene_id!r} do not tile its frames exactly; re-plan them")
+    check_tiling(scene, shots)
     return shots

@@ -8,7 +8,6 @@ change delivery through the table in `dramaline.sound.delivery`.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import numpy as np
 
 from dramaline.errors import ConfigError, InvalidInputError, ProviderError
 from dramaline.model import Emotion, Gender, Voice
+from dramaline.providers.fingerprint import options_digest
 from dramaline.sound.audio import Audio, decode_wav, trim_silence
 from dramaline.sound.delivery import DELIVERIES, delivery_options
 
@@ -74,7 +74,7 @@ class EspeakSpeechModel:
             "max_peak": MAX_PEAK,
             "deliveries": delivery_options(),
         }
-        digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+        digest = options_digest(options)
         self.fingerprint = f"{PROVIDER_ID}:{self.version}:{digest}"
         self._languages: frozenset[str] | None = None
 

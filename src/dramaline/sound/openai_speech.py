@@ -6,8 +6,6 @@ voice names through an OpenAIVoices table; 429, 5xx and network errors are retri
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -18,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dramaline.errors import InvalidInputError, ProviderError
 from dramaline.model import Emotion, Gender, Voice
+from dramaline.providers.fingerprint import options_digest
 from dramaline.providers.http import Advice, Endpoint
 from dramaline.sound.audio import Audio, decode_wav, trim_silence
 from dramaline.sound.delivery import DELIVERIES, delivery_options
@@ -99,7 +98,7 @@ class OpenAISpeechModel:
             "reference_wpm": REFERENCE_WPM,
             "deliveries": delivery_options(),
         }
-        digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+        digest = options_digest(options)
         self.fingerprint = f"{PROVIDER_ID}:{model}:{digest}"
 
     def speak(self, text: str, voice: Voice, emotion: Emotion, *, language: str) -> Audio:

@@ -6,13 +6,11 @@ OpenAI-compatible TTS server) in `openai_speech.py`; both are importable from he
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import numpy as np
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import Emotion, Voice, count_words
+from dramaline.providers.fingerprint import options_digest
 from dramaline.sound.audio import RATE, Audio
 from dramaline.sound.delivery import DELIVERIES, Delivery, SpeechModel, delivery_options
 from dramaline.sound.espeak import EspeakSpeechModel
@@ -36,7 +34,7 @@ class FakeSpeechModel:
 
     def __init__(self) -> None:
         options = {"seconds_per_word": SECONDS_PER_WORD, "deliveries": delivery_options()}
-        self.fingerprint = "fake:sine:" + hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+        self.fingerprint = "fake:sine:" + options_digest(options)
         self.calls: list[tuple[str, Voice, Emotion, str]] = []
 
     def speak(self, text: str, voice: Voice, emotion: Emotion, *, language: str) -> Audio:
