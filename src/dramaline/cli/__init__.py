@@ -10,7 +10,7 @@ import sys
 import typer
 from rich.console import Console
 
-from dramaline.cli import exchange, inspect, produce, write
+from dramaline.cli import audience, exchange, inspect, produce, write
 from dramaline.errors import DramalineError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ write.register(app)
 inspect.register(app)
 exchange.register(app)
 produce.register(app)
+audience.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,11 +7,12 @@ produce Events. `dramaline.audience.schema` publishes this model as JSON Schema.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, model_validator
 
 from dramaline.model.base import MAX_EPISODES, Frozen, LanguageTag, Slug
 
@@ -24,6 +25,20 @@ Market = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 """An ISO 3166-1 alpha-2 country code: US, CN, BR …"""
 Platform = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=32)]
 """Where the episode was watched, lower case: douyin, tiktok, reelshort, youtube, web …"""
+
+_HOURS_ONLY_OFFSET = re.compile(r"[Tt ]\d\d:\d\d(:\d\d([.,]\d+)?)?[+-]\d\d$")
+
+
+def _complete_offset(value: object) -> object:
+    # ISO 8601 allows an offset of whole hours ("+08"), as PostgreSQL and DuckDB write timestamps;
+    # pydantic reads only "+08:00".
+    if isinstance(value, str) and _HOURS_ONLY_OFFSET.search(value):
+        return value + ":00"
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_complete_offset)]
+"""ISO 8601 with an offset (Z, +08:00, +0800 or +08); a naive time is refused."""
 
 MAX_CLOCK_SKEW = timedelta(days=1)
 """How far ahead of the server a client's clock may run before its timestamp is refused."""
@@ -60,16 +75,22 @@ class Event(Frozen):
     session_id: Identifier = Field(description="one viewing of one episode, from play to exit or complete")
     series: Slug
     episode: int = Field(ge=1, le=MAX_EPISODES)
-    episode_version: int = Field(default=1, ge=1)
-    position_s: float | None = Field(default=None, ge=0, le=3600, description="where the playhead was, seconds")
-    from_position_s: float | None = Field(default=None, ge=0, le=3600, description="seek only: where it started")
+    episode_version: int = Field(default=1, ge=1, le=2_147_483_647)  # the event store keeps it as INTEGER
+    position_s: float | None = Field(
+        default=None, ge=0, le=3600, allow_inf_nan=False, description="where the playhead was, seconds"
+    )
+    from_position_s: float | None = Field(
+        default=None, ge=0, le=3600, allow_inf_nan=False, description="seek only: where it started"
+    )
     platform: Platform
     market: Market
     language: LanguageTag
     segment: Slug | None = Field(default=None, description="a viewer segment the platform or studio assigns")
-    amount: float | None = Field(default=None, ge=0, description="unlock only: what was paid, in the market's unit")
-    client_ts: AwareDatetime = Field(description="when it happened, by the client's clock (ISO 8601 with offset)")
-    received_ts: AwareDatetime | None = Field(default=None, description="set by the ingestion on arrival")
+    amount: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="unlock only: what was paid, in the market's unit"
+    )
+    client_ts: Timestamp = Field(description="when it happened, by the client's clock (ISO 8601 with offset)")
+    received_ts: Timestamp | None = Field(default=None, description="set by the ingestion on arrival")
     simulated: bool = Field(default=False, description="made by the audience simulator, not a real viewer")
 
     @model_validator(mode="after")
