@@ -1,7 +1,8 @@
 """A series on disk: human-editable YAML in a project folder, loaded with errors that point at the fix.
 
     DIR/series.yaml          schema_version, metadata and the bible
-    DIR/episodes/ep001.yaml  one file per episode: scenes and lines
+    DIR/episodes/ep001.yaml  one file per episode: scenes and lines (its current version)
+    DIR/episodes/history/    earlier versions (ep001.v1.yaml …) and why each new one was made
 
 Writes are atomic: a new series appears whole or not at all, and each file of an existing
 series is replaced in one step, so an interrupted save never leaves a half-written file.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from dramaline.errors import SeriesFileError
+from dramaline.errors import InvalidInputError, SeriesFileError
 from dramaline.model import SCHEMA_VERSION, Bible, Episode, Series
 
 M = TypeVar("M", Series, Episode)
@@ -28,12 +30,23 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SERIES_FILE = "series.yaml"
 EPISODES_DIR = "episodes"
+HISTORY_DIR = "history"
 _HEADER = "# dramaline {what} (schema {version}). Edit freely; `dramaline check {folder}` validates it.\n"
 
 
 def episode_path(folder: Path, number: int) -> Path:
     """The file that holds episode `number` of the series in `folder`."""
     return folder / EPISODES_DIR / f"ep{number:03d}.yaml"
+
+
+def history_path(folder: Path, number: int, version: int) -> Path:
+    """The file that keeps version `version` of episode `number` once a newer version replaced it."""
+    return folder / EPISODES_DIR / HISTORY_DIR / f"ep{number:03d}.v{version}.yaml"
+
+
+def version_log_path(folder: Path, number: int) -> Path:
+    """The file that says when and why each version of episode `number` after the first was made."""
+    return folder / EPISODES_DIR / HISTORY_DIR / f"ep{number:03d}.log.yaml"
 
 
 def is_series_folder(folder: Path) -> bool:
@@ -78,10 +91,103 @@ def _render_files(series: Series, folder: Path) -> dict[str, str]:
     header = series.model_dump(mode="json", exclude={"episodes"})
     files = {SERIES_FILE: _HEADER.format(what="series", version=SCHEMA_VERSION, folder=folder) + _dump(header)}
     for episode in series.episodes:
-        rel = str(episode_path(Path(), episode.number))
-        body = episode.model_dump(mode="json", exclude_defaults=True)
-        files[rel] = _HEADER.format(what="episode", version=SCHEMA_VERSION, folder=folder) + _dump(body)
+        files[str(episode_path(Path(), episode.number))] = _episode_text(episode, folder)
     return files
+
+
+def _episode_text(episode: Episode, folder: Path) -> str:
+    body = episode.model_dump(mode="json", exclude_defaults=True)
+    return _HEADER.format(what="episode", version=SCHEMA_VERSION, folder=folder) + _dump(body)
+
+
+# -------------------------------------------------------------------------------------- versions
+
+
+def save_episode_version(folder: Path, episode: Episode, *, note: str = "") -> Series:
+    """Make `episode` the next version of its episode in `folder`; the current one moves to history.
+
+    `episode.version` is ignored: the new version is the current one's plus one. The episode is
+    checked against the series (bible, numbering, threads) before anything is written; an
+    episode with the same content as the current version is refused. Each step is atomic and
+    the history copy is written first, so an interrupted save loses no version. Returns the
+    series with the new version in place.
+    """
+    series = load_series(folder)
+    try:
+        current = series.episode(episode.number)
+    except KeyError:
+        raise InvalidInputError(
+            f"{folder}: has no episode {episode.number} to revise (it has {len(series.episodes)}); "
+            "add new episodes with `dramaline next`"
+        ) from None
+    new = episode.model_copy(update={"version": current.version + 1})
+    if new.model_dump(exclude={"version"}) == current.model_dump(exclude={"version"}):
+        raise InvalidInputError(
+            f"episode {episode.number}: the new version is the same as version {current.version}; nothing to save"
+        )
+    try:
+        updated = series.with_episodes(tuple(new if e.number == new.number else e for e in series.episodes))
+    except ValidationError as exc:
+        raise InvalidInputError(f"episode {episode.number}: the new version does not fit the series: {exc}") from exc
+    write_text_atomic(history_path(folder, current.number, current.version), _episode_text(current, folder))
+    write_text_atomic(episode_path(folder, new.number), _episode_text(new, folder))
+    log = version_log(folder, new.number)
+    log[new.version] = note
+    entries = [{"version": v, "note": text} for v, text in sorted(log.items())]
+    write_text_atomic(version_log_path(folder, new.number), _dump(entries))
+    return updated
+
+
+def episode_versions(folder: Path, number: int, *, series: Series | None = None) -> list[int]:
+    """Every version of episode `number` kept in `folder`, oldest first; the current one is last.
+
+    `series` is the folder's series when the caller has loaded it already (it is not read again).
+    """
+    current = _current(folder, number, series).version
+    pattern = re.compile(rf"ep{number:03d}\.v(\d+)\.yaml")
+    older = {
+        int(m.group(1))
+        for path in (folder / EPISODES_DIR / HISTORY_DIR).glob(f"ep{number:03d}.v*.yaml")
+        if (m := pattern.fullmatch(path.name)) and int(m.group(1)) < current
+    }
+    return [*sorted(older), current]
+
+
+def load_episode_version(folder: Path, number: int, version: int, *, series: Series | None = None) -> Episode:
+    """Version `version` of episode `number`: the current file, or its copy in the history."""
+    current = _current(folder, number, series)
+    if version == current.version:
+        return current
+    path = history_path(folder, number, version)
+    if not path.is_file():
+        known = ", ".join(f"v{v}" for v in episode_versions(folder, number, series=series))
+        raise InvalidInputError(f"episode {number} has no version {version}; it has {known}")
+    data, text = _read(path)
+    episode = _validate(Episode, data, path, text)
+    if episode.number != number or episode.version != version:
+        raise SeriesFileError(
+            str(path), f"holds episode {episode.number} v{episode.version}, not episode {number} v{version}"
+        )
+    return episode
+
+
+def _current(folder: Path, number: int, series: Series | None) -> Episode:
+    series = series or load_series(folder)
+    try:
+        return series.episode(number)
+    except KeyError:
+        raise InvalidInputError(f"{folder}: has no episode {number} (it has {len(series.episodes)})") from None
+
+
+def version_log(folder: Path, number: int) -> dict[int, str]:
+    """Version → the note saved with it (why it was made), for every version after the first."""
+    path = version_log_path(folder, number)
+    if not path.is_file():
+        return {}
+    data, _ = _read(path)
+    if not isinstance(data, list) or not all(isinstance(e, dict) and isinstance(e.get("version"), int) for e in data):
+        raise SeriesFileError(str(path), "must be a list of entries with `version:` (a number) and `note:`")
+    return {int(e["version"]): str(e.get("note") or "") for e in data}
 
 
 def _dump(data: Any) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dramaline.cli import main
-from dramaline.series_folder import episode_path, load_series
+from dramaline.series_folder import episode_path, load_episode_version, load_series
 
 PREMISE = "A janitor humiliated at his ex-wife's wedding is secretly the heir of the richest family in the city"
 
@@ -111,9 +111,11 @@ def test_export_fountain_then_import_round_trips(folder: Path, capsys: pytest.Ca
     script.write_text(edited)
     code, out, err = run(capsys, "import", str(script), "--into", str(folder))
     assert code == 0, err
-    assert "episodes changed: 1" in out
+    assert "episodes changed: 1 (v2)" in out
     after = load_series(folder)
     assert after.episode(1).lines[0].text == "Rain hammers the glass roof of the hall."
+    assert after.episode(1).version == 2  # the edit is a new version; the one viewers saw is kept
+    assert load_episode_version(folder, 1, 1) == before.episode(1)
     assert after.episodes[1:] == before.episodes[1:]
 
 

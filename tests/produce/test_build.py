@@ -76,6 +76,8 @@ def test_outputs_are_platform_ready(built: tuple[Path, BuildSummary]) -> None:
     for suffix in (".srt", ".vtt", ".cover.jpg", ".preview.mp4", ".timeline.json"):
         assert (out / f"ep001{suffix}").stat().st_size > 0
     assert (out / "series.otio").is_file()
+    # Every version's timeline is kept for the analytics, beside the current one.
+    assert (out / "versions" / "ep001.v1.timeline.json").read_bytes() == (out / "ep001.timeline.json").read_bytes()
 
 
 def test_duration_matches_the_timeline(built: tuple[Path, BuildSummary]) -> None:

@@ -61,7 +61,7 @@ def _build(folder: Path, executor: Executor) -> tuple[BuildSummary, Recording]:
 def _outputs(folder: Path) -> dict[str, bytes]:
     """Every delivered file; the series timeline names its media by absolute path, so that is made relative."""
     out = folder / "build" / "tiny"
-    files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     files["series.otio"] = files["series.otio"].replace(folder.resolve().as_uri().encode(), b"FOLDER")
     return files
 

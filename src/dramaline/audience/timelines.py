@@ -6,8 +6,9 @@ build. A built timeline (`build/<preset>/epNNN.timeline.json`) is used only whil
 lines are still the script's; otherwise the episode is laid out from its word counts at a
 reading speed, and marked as estimated so a report can say its times are approximate.
 
-Timelines are keyed by (episode, version). Every episode has one version today
-(`CURRENT_VERSION`); when scripts gain versions, older versions' timelines join the same mapping.
+Timelines are keyed by (episode, version): viewers keep watching older versions after a revision,
+so every version kept in the series' history gets one (`build/<preset>/versions/` keeps each
+built version's timeline).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from pydantic import ValidationError
 
 from dramaline.model import PRESETS, Episode, Preset, Series, Timeline, frames_for_words
 from dramaline.produce import timing
-
-CURRENT_VERSION = 1
-"""The episode_version every episode has until scripts are versioned."""
+from dramaline.produce.timing import VERSIONS_DIR
+from dramaline.series_folder import episode_versions, load_episode_version
 
 BUILD_PRESETS = ("final", "draft")
 """Build folders searched for a timeline, best first."""
@@ -40,7 +40,7 @@ class EpisodeTimeline:
 
     timeline: Timeline
     estimated: bool
-    version: int = CURRENT_VERSION
+    version: int = 1
     source: Path | None = None  # the timeline file read; None when estimated
     note: str = ""  # why it is estimated, for a report's footnote
 
@@ -65,22 +65,25 @@ def load_timelines(
     `folder` is the series folder; `wpm` and `preset` shape the estimates (the final preset's
     frame rate by default, as the episodes will be built).
     """
-    return {
-        episode: found
-        for (episode, version), found in load_timeline_versions(folder, series, wpm=wpm, preset=preset).items()
-        if version == CURRENT_VERSION
-    }
+    return {e.number: _timeline(folder, series, e, wpm, preset) for e in series.episodes}
 
 
 def load_timeline_versions(
     folder: Path, series: Series, *, wpm: int = DEFAULT_WPM, preset: Preset = PRESETS["final"]
 ) -> dict[TimelineKey, EpisodeTimeline]:
-    """(episode, version) → timeline for every version known; today one version per episode."""
+    """(episode, version) → timeline for every version kept in the series folder's history."""
     found: dict[TimelineKey, EpisodeTimeline] = {}
-    for episode in series.episodes:
-        item = _built(folder, episode) or _estimated(series, episode, wpm, preset, folder)
-        found[item.key] = item
+    for current in series.episodes:
+        versions = episode_versions(folder, current.number, series=series) if folder.is_dir() else [current.version]
+        for version in versions:
+            episode = load_episode_version(folder, current.number, version, series=series)
+            item = _timeline(folder, series, episode, wpm, preset)
+            found[item.key] = item
     return found
+
+
+def _timeline(folder: Path, series: Series, episode: Episode, wpm: int, preset: Preset) -> EpisodeTimeline:
+    return _built(folder, episode) or _estimated(series, episode, wpm, preset, folder)
 
 
 def estimate_timeline(
@@ -98,6 +101,8 @@ def matches_script(timeline: Timeline, episode: Episode) -> bool:
     """True while `timeline` lays out exactly this episode's scenes and lines (ids, beats, speakers, texts)."""
     if timeline.episode != episode.number or len(timeline.scenes) != len(episode.scenes):
         return False
+    if timeline.episode_version != episode.version:
+        return False
     for placed, scene in zip(timeline.scenes, episode.scenes, strict=True):
         if placed.scene_id != scene.id or placed.beat is not scene.beat or len(placed.lines) != len(scene.lines):
             return False
@@ -108,11 +113,13 @@ def matches_script(timeline: Timeline, episode: Episode) -> bool:
 
 
 def _built(folder: Path, episode: Episode) -> EpisodeTimeline | None:
+    stem = f"ep{episode.number:03d}"
     for preset in BUILD_PRESETS:
-        path = folder / "build" / preset / f"ep{episode.number:03d}.timeline.json"
-        timeline = _read(path)
-        if timeline is not None and matches_script(timeline, episode):
-            return EpisodeTimeline(timeline=timeline, estimated=False, source=path)
+        out = folder / "build" / preset
+        for path in (out / f"{stem}.timeline.json", out / VERSIONS_DIR / f"{stem}.v{episode.version}.timeline.json"):
+            timeline = _read(path)
+            if timeline is not None and matches_script(timeline, episode):
+                return EpisodeTimeline(timeline=timeline, estimated=False, version=episode.version, source=path)
     return None
 
 
@@ -132,4 +139,4 @@ def _estimated(series: Series, episode: Episode, wpm: int, preset: Preset, folde
     else:
         note = f"not built yet; times estimated at {wpm} wpm"
     timeline = estimate_timeline(series, episode, wpm=wpm, preset=preset)
-    return EpisodeTimeline(timeline=timeline, estimated=True, note=note)
+    return EpisodeTimeline(timeline=timeline, estimated=True, version=episode.version, note=note)

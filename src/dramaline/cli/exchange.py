@@ -10,7 +10,7 @@ import typer
 
 from dramaline.cli.common import console, open_series
 from dramaline.errors import InvalidInputError
-from dramaline.series_folder import save_series, write_text_atomic
+from dramaline.series_folder import load_series, save_episode_version, save_series, write_text_atomic
 
 
 class ExportFormat(StrEnum):
@@ -66,9 +66,22 @@ def import_(
 
     before = open_series(into)
     after = from_fountain(text, before, source=str(file))
-    changed = [
-        e.number for e in after.episodes if e.number > len(before.episodes) or e != before.episodes[e.number - 1]
+    # The screenplay carries no version numbers: an edited episode becomes its next version (the
+    # one it replaces is kept, and viewers' events stay attributed to what they watched).
+    revised = [
+        e
+        for e in after.episodes
+        if e.number <= len(before.episodes)
+        and e.model_dump(exclude={"version"}) != before.episode(e.number).model_dump(exclude={"version"})
     ]
-    save_series(after, into)
-    what = ", ".join(str(n) for n in changed) if changed else "none (no differences)"
+    added = [e for e in after.episodes if e.number > len(before.episodes)]
+    for episode in revised:
+        save_episode_version(into, episode, note=f"imported from {file.name}")
+    if added:
+        current = load_series(into)
+        save_series(current.with_episodes((*current.episodes, *added)), into)
+    changed = [f"{e.number} (v{before.episode(e.number).version + 1})" for e in revised] + [
+        f"{e.number} (new)" for e in added
+    ]
+    what = ", ".join(changed) if changed else "none (no differences)"
     console.print(f"[bold green]imported[/] {file} into {into}; episodes changed: {what}")

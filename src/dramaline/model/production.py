@@ -99,6 +99,7 @@ class Timeline(Frozen):
 
     series_title: ShortText
     episode: int = Field(ge=1, le=MAX_EPISODES)
+    episode_version: int = Field(default=1, ge=1, le=2_147_483_647)
     episode_title: ShortText
     language: LanguageTag
     fps: int = Field(ge=1, le=120)

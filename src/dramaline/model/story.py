@@ -331,6 +331,12 @@ class Scene(Frozen):
 
 class Episode(Frozen):
     number: int = Field(ge=1, le=MAX_EPISODES)
+    version: int = Field(
+        default=1,
+        ge=1,
+        le=2_147_483_647,
+        description="the script's version: a revision saves a new one; viewers' events name the version watched",
+    )
     title: ShortText
     summary: Text
     cliffhanger: Text = Field(description="the open question the episode ends on, in a sentence")

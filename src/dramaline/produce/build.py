@@ -25,6 +25,7 @@ from dramaline.produce import covers, encode, segments, stills, timing
 from dramaline.produce.cache import Cache, digest, key
 from dramaline.produce.executors import Executor
 from dramaline.produce.otio_export import write_series_timeline
+from dramaline.produce.timing import VERSIONS_DIR
 from dramaline.series_folder import load_series, write_text_atomic
 from dramaline.sound.audio import read_wav, write_wav
 from dramaline.sound.effects import effects_for
@@ -272,7 +273,10 @@ def _write_outputs(
 ) -> None:
     preset = production.preset
     cues = [c for s in timeline.scenes for line in s.lines for c in line.cues]
-    write_text_atomic(out_dir / f"{stem}.timeline.json", json.dumps(timeline.model_dump(mode="json"), indent=1))
+    plan = json.dumps(timeline.model_dump(mode="json"), indent=1)
+    write_text_atomic(out_dir / f"{stem}.timeline.json", plan)
+    # Viewers keep watching older versions for a while; the analytics map their losses onto these.
+    write_text_atomic(out_dir / VERSIONS_DIR / f"{stem}.v{timeline.episode_version}.timeline.json", plan)
     write_text_atomic(out_dir / f"{stem}.srt", to_srt(cues, preset.fps))
     write_text_atomic(out_dir / f"{stem}.vtt", to_vtt(cues, preset.fps))
 

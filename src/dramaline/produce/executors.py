@@ -122,11 +122,11 @@ def _start_local(ray: Any, *, num_cpus: int, options: dict[str, Any]) -> None:
     """Start a private Ray instance on this machine, trying twice.
 
     Ray's raylet gives its dashboard agent a fixed 15 s to come up and aborts the whole start when a
-    busy or slow machine misses that (ray-project/ray#65983); a second try often makes it. What the
+    busy or slow machine misses that (ray-project/ray#65983); another try often makes it. What the
     failed try left running (its GCS, monitor and log monitor) cannot be reached through Ray's API
     and stays until this process exits, when Ray's reaper stops it.
     """
-    attempts = 2
+    attempts = 3
     for attempt in range(1, attempts + 1):
         try:
             ray.init(address="local", num_cpus=num_cpus, **options)

@@ -20,6 +20,9 @@ TURN_S = 0.35  # a beat longer when the speaker changes
 TAIL_S = 0.5  # a moment after the last line before the cut
 CLIFF_TAIL_S = 1.8  # the freeze-frame and sting that close an episode
 
+VERSIONS_DIR = "versions"
+"""Under a build folder: the timeline of every episode version built, epNNN.vK.timeline.json."""
+
 
 def lay_out(series: Series, episode: Episode, line_frames: Sequence[Sequence[int]], preset: Preset) -> Timeline:
     """The episode's timeline, given the frames each line's speech lasts (per scene, per line)."""
@@ -73,6 +76,7 @@ def lay_out(series: Series, episode: Episode, line_frames: Sequence[Sequence[int
     return Timeline(
         series_title=series.title,
         episode=episode.number,
+        episode_version=episode.version,
         episode_title=episode.title,
         language=series.language,
         fps=fps,
