@@ -28,7 +28,7 @@ from dramaline.audience.simulate import (
 )
 from dramaline.audience.timelines import EpisodeTimeline, estimate_timeline
 from dramaline.errors import InvalidInputError
-from dramaline.model import BeatType, Event, EventType, Series, Timeline, WriteRequest
+from dramaline.model import BeatType, Episode, Event, EventType, Series, Timeline, WriteRequest
 from dramaline.writers.embedded.writer import EmbeddedWriter
 from tests.audience.test_sessions import connect
 
@@ -470,3 +470,74 @@ def test_measured_retention_covers_the_truth_even_when_many_ends_are_lost(
     inside = (curve.low - 1e-9 <= truth) & (truth <= curve.high + 1e-9)
     assert inside.mean() >= 0.85, inside.mean()
     assert np.max(np.abs(curve.share - truth)) < 0.04
+
+
+# ------------------------------------------------------------------------------------- variants
+
+
+def _renamed_version(series: Series, number: int, scene: int) -> Episode:
+    """Version 2 of an episode: one scene's id changed, everything else the same."""
+    episode = series.episode(number)
+    scenes = list(episode.scenes)
+    scenes[scene] = scenes[scene].model_copy(update={"id": f"{scenes[scene].id}b"})
+    return episode.model_copy(update={"scenes": tuple(scenes), "version": 2})
+
+
+def _odd_even(viewer_id: str, episode: int) -> int:
+    """Odd-numbered viewers see version 1, even-numbered ones version 2."""
+    return 1 if int(viewer_id.rsplit("-", 1)[1]) % 2 else 2
+
+
+def test_base_timelines_given_as_variants_change_nothing(series: Series, timelines: dict[int, Timeline]) -> None:
+    # Every viewer "chooses" the version the episode has anyway: the very same draws, the very same events.
+    first = {n: timelines[n] for n in (1, 2, 3)}
+    plain = list(simulate(series, first, MAIN, 300, 9, START, DAYS))
+    same = list(simulate(series, first, MAIN, 300, 9, START, DAYS, variants={2: {1: first[2]}}, chooser=lambda v, e: 1))
+    assert same == plain
+
+
+def test_variants_split_the_audience_and_each_version_has_its_own_hazard(
+    series: Series, timelines: dict[int, Timeline]
+) -> None:
+    first = {n: timelines[n] for n in (1, 2, 3)}
+    v2 = estimate_timeline(series, _renamed_version(series, 2, 1))
+    assert v2.episode_version == 2
+    # Leaving scene 2 of episode 2 is planted 6× as likely under its old id, which only version 1 has.
+    model = MAIN.model_copy(update={"punish": {"ep002-s02": 6.0}})
+    variants = {2: {1: first[2], 2: v2}}
+    events = list(simulate(series, first, model, 1500, 4, START, DAYS, variants=variants, chooser=_odd_even))
+    assert events[:3000] == list(
+        itertools.islice(
+            simulate(series, first, model, 1500, 4, START, DAYS, variants=variants, chooser=_odd_even), 3000
+        )
+    )
+    for e in events:
+        assert e.episode_version == (_odd_even(e.viewer_id, 2) if e.episode == 2 else 1)
+    scene = first[2].scenes[1]
+    span = (first[2].seconds(scene.start_frame), first[2].seconds(scene.end_frame))
+    share: dict[int, float] = {}
+    grouped = _sessions(events)
+    for version in (1, 2):
+        sessions = {k: s for k, s in grouped.items() if s[0].episode == 2 and s[0].episode_version == version}
+        stops, _ = _first_passes(sessions, 2)
+        share[version] = float(np.mean((stops >= span[0]) & (stops < span[1])))
+        assert len(stops) > 250
+    # Same timing in both versions (only the id differs), so the exits there differ by the planted hazard.
+    assert v2.scenes[1].start_frame == scene.start_frame and v2.scenes[1].end_frame == scene.end_frame
+    assert share[1] > 2.5 * share[2]
+
+
+def test_variants_are_checked_before_any_event(series: Series, timelines: dict[int, Timeline]) -> None:
+    first = {n: timelines[n] for n in (1, 2)}
+    v2 = estimate_timeline(series, _renamed_version(series, 2, 1))
+    model = AudienceModel()
+    with pytest.raises(InvalidInputError, match="need a chooser"):
+        simulate(series, first, model, 10, 1, START, DAYS, variants={2: {1: first[2], 2: v2}})
+    with pytest.raises(InvalidInputError, match="needs variants"):
+        simulate(series, first, model, 10, 1, START, DAYS, chooser=_odd_even)
+    with pytest.raises(InvalidInputError, match=r"variants\[2\]\[3\] holds the timeline of episode 2 version 2"):
+        simulate(series, first, model, 10, 1, START, DAYS, variants={2: {3: v2}}, chooser=_odd_even)
+    with pytest.raises(InvalidInputError, match=r"episodes 1\.\.2 are simulated"):
+        simulate(series, first, model, 10, 1, START, DAYS, variants={3: {1: timelines[3]}}, chooser=_odd_even)
+    with pytest.raises(InvalidInputError, match="shows sim-000002 version 2 of episode 2"):
+        list(simulate(series, first, model, 10, 1, START, DAYS, variants={2: {1: first[2]}}, chooser=_odd_even))

@@ -22,6 +22,8 @@ from dramaline.audience.simulate import SIMULATED_LABEL
 from dramaline.audience.store import EventStore, series_id
 from dramaline.audience.survival import Estimate
 from dramaline.audience.timelines import EpisodeTimeline, load_timeline_versions
+from dramaline.decide.experiment_report import summary_line, to_html_section
+from dramaline.decide.experiments import ExperimentResult, analyse_folder
 from dramaline.model import Series
 from dramaline.series_folder import load_series, write_text_atomic
 
@@ -41,6 +43,7 @@ class SeriesReport:
     beats: list[BeatLoss]
     funnel: Funnel
     made_at: datetime
+    experiments: tuple[ExperimentResult, ...] = ()
 
 
 def analyse(folder: Path) -> SeriesReport:
@@ -69,6 +72,7 @@ def analyse(folder: Path) -> SeriesReport:
         beats=beat_losses(losses),
         funnel=series_funnel(sessions, sid),
         made_at=datetime.now(UTC),
+        experiments=tuple(analyse_folder(folder, sessions=sessions)),
     )
 
 
@@ -124,6 +128,9 @@ def to_text(report: SeriesReport) -> str:
     if report.hotspots:
         out.append("Top drop-off hotspots:")
         out += [f"  {i}. {h.describe()}" for i, h in enumerate(report.hotspots[:5], 1)]
+    if report.experiments:
+        out.append("Experiments:")
+        out += [f"  {summary_line(result)}" for result in report.experiments]
     return "\n".join(out)
 
 
@@ -152,6 +159,7 @@ def to_html(report: SeriesReport) -> str:
         body += _funnel_section(report)
         body += _hotspot_section(report)
         body += _curves(report)
+        body.append(to_html_section(report.experiments))
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}: audience report</title>'
         f"<style>{_STYLE}</style></head><body>{''.join(body)}</body></html>\n"

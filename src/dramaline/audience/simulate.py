@@ -8,8 +8,10 @@ like, share, comment and follow, and their apps sometimes die without a last eve
 comes out as `Event`s flagged `simulated=True`, through the same store as real data
 (`simulate_into`). The hidden preferences are the `AudienceModel`'s parameters, and
 `true_retention` gives the curve they imply, so tests can check the analytics find what was
-planted. It is a synthetic audience for development, never a forecast of a real one; wherever
-its data is shown, say so (`SIMULATED_LABEL`). docs/simulator.md describes the model.
+planted. Given `variants` of an episode (its versions' timelines) and a chooser, the audience
+splits across them as an experiment's assignment says, each viewer meeting the hazard of the
+version they are shown. It is a synthetic audience for development, never a forecast of a real
+one; wherever its data is shown, say so (`SIMULATED_LABEL`). docs/simulator.md describes the model.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from dramaline.audience.simulate_run import DAY_S, Run, plan_episodes
+from dramaline.audience.simulate_plan import AnyTimeline, Variants, VersionChooser, plan_series
+from dramaline.audience.simulate_run import DAY_S, Run
 from dramaline.audience.simulate_taste import (
     DEFAULT_BEAT_MULTIPLIERS,
     DEFAULT_SEGMENTS,
@@ -34,9 +37,8 @@ from dramaline.audience.simulate_taste import (
     episode_hazards,
     true_retention,
 )
-from dramaline.audience.timelines import EpisodeTimeline
 from dramaline.errors import InvalidInputError
-from dramaline.model import Event, Series, Timeline
+from dramaline.model import Event, Series
 
 __all__ = [
     "DEFAULT_BEAT_MULTIPLIERS",
@@ -46,6 +48,8 @@ __all__ = [
     "EpisodeHazards",
     "EventSink",
     "Segment",
+    "Variants",
+    "VersionChooser",
     "episode_hazards",
     "series_slug",
     "simulate",
@@ -74,7 +78,7 @@ def series_slug(series: Series) -> str:
 
 def simulate(
     series: Series,
-    timelines: Mapping[int, Timeline | EpisodeTimeline],
+    timelines: Mapping[int, AnyTimeline],
     model: AudienceModel,
     viewers: int,
     seed: int,
@@ -83,6 +87,8 @@ def simulate(
     *,
     series_id: str | None = None,
     viewer_prefix: str = "sim",
+    variants: Variants | None = None,
+    chooser: VersionChooser | None = None,
 ) -> Iterator[Event]:
     """Simulated events of `viewers` viewers arriving over `days` days from `start`, cut off at start + days.
 
@@ -91,6 +97,11 @@ def simulate(
     events. They come session by session, wave by wave (every first session, then every second
     one …), not in time order. Viewer ids are `{viewer_prefix}-000001` …; use another prefix to
     simulate a second, distinct audience into the same store.
+
+    `variants` (episode → version → timeline, e.g. from `load_timeline_versions`) with `chooser`
+    ((viewer id, episode) → version, e.g. `dramaline.decide.assignment.version_chooser`) split the
+    audience across an episode's versions: each viewer is shown the version the chooser names, and
+    leaves it at that version's hazard. Every event carries the `episode_version` watched.
     """
     if start.tzinfo is None or start.utcoffset() is None:
         raise InvalidInputError("start needs a time zone (for example datetime(2025, 1, 1, tzinfo=UTC))")
@@ -98,7 +109,7 @@ def simulate(
         raise InvalidInputError(f"need viewers >= 0, seed >= 0 and days > 0; got {viewers}, {seed}, {days}")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]*", viewer_prefix):
         raise InvalidInputError(f"viewer_prefix {viewer_prefix!r} must be letters, digits, '.', '_', '@' or '-'")
-    plan = plan_episodes(series, timelines, model)
+    plan = plan_series(series, timelines, model, variants, chooser)
     sid = series_id or series_slug(series)
     tag = hashlib.sha256(f"{sid}/{seed}".encode()).hexdigest()[:8]
     run = Run(series, plan, model, sid, tag, viewer_prefix, np.random.default_rng(seed), start, days * DAY_S)
@@ -108,7 +119,7 @@ def simulate(
 def simulate_into(
     store: EventSink[R_co],
     series: Series,
-    timelines: Mapping[int, Timeline | EpisodeTimeline],
+    timelines: Mapping[int, AnyTimeline],
     model: AudienceModel,
     viewers: int,
     seed: int,
@@ -118,6 +129,8 @@ def simulate_into(
     batch: int = DEFAULT_BATCH,
     series_id: str | None = None,
     viewer_prefix: str = "sim",
+    variants: Variants | None = None,
+    chooser: VersionChooser | None = None,
 ) -> list[R_co]:
     """Simulate and append the events to `store` in batches, as real data arrives; one result per batch.
 
@@ -128,7 +141,17 @@ def simulate_into(
     if batch < 1:
         raise InvalidInputError(f"batch must be at least 1; got {batch}")
     events = simulate(
-        series, timelines, model, viewers, seed, start, days, series_id=series_id, viewer_prefix=viewer_prefix
+        series,
+        timelines,
+        model,
+        viewers,
+        seed,
+        start,
+        days,
+        series_id=series_id,
+        viewer_prefix=viewer_prefix,
+        variants=variants,
+        chooser=chooser,
     )
     results: list[R_co] = []
     while True:

@@ -2,15 +2,16 @@
 
 A wave holds every viewer's next session (first the arrivals' impressions of episode 1, then
 whatever each session led to: the next episode at once, or a return days later). All of a
-wave's chances are drawn at once with numpy, leave positions by inverse CDF of each episode's
-cumulative hazard; only building the events themselves is done per session. `simulate.py` is the
-public face; the parameters and the truth are in `simulate_taste.py`.
+wave's chances are drawn at once with numpy, leave positions by inverse CDF of each episode
+version's cumulative hazard; only building the events themselves is done per session. `simulate.py`
+is the public face; the parameters and the truth are in `simulate_taste.py`, the plan of every
+episode version in `simulate_plan.py`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -18,10 +19,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from dramaline.audience.simulate_taste import AudienceModel, EpisodeHazards, episode_hazards
-from dramaline.audience.timelines import EpisodeTimeline, matches_script
+from dramaline.audience.simulate_plan import EpisodePlan, SeriesPlan
+from dramaline.audience.simulate_taste import AudienceModel
 from dramaline.errors import InvalidInputError
-from dramaline.model import BeatType, Event, EventType, Series, Timeline
+from dramaline.model import Event, EventType, Series
 
 DAY_S = 86_400.0
 _IMPRESSION_TO_PLAY_S = 1.0  # from seeing the episode to pressing play
@@ -32,55 +33,6 @@ _ENGAGEMENTS = (EventType.LIKE, EventType.SHARE, EventType.COMMENT, EventType.FO
 
 _Timed = tuple[float, EventType, float | None, float | None, float | None]
 """An event before it is one: (seconds from start, type, position, seek origin, amount)."""
-
-
-# ------------------------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True)
-class EpisodePlan:
-    """What one episode offers the audience: its hazards, where its scenes end, whether it leads on."""
-
-    number: int
-    version: int
-    duration_s: float
-    hazards: EpisodeHazards
-    scene_ends: tuple[float, ...]
-    scene_reversal: tuple[bool, ...]
-    next_probability: float  # 0 for the last episode simulated
-
-
-def plan_episodes(
-    series: Series, timelines: Mapping[int, Timeline | EpisodeTimeline], model: AudienceModel
-) -> list[EpisodePlan]:
-    """Plan episodes 1..K, the prefix `timelines` covers; a gap, a stray episode or a stale timeline is refused."""
-    count = 0
-    while count + 1 in timelines and count < len(series.episodes):
-        count += 1
-    if count == 0:
-        raise InvalidInputError("no timeline for episode 1; pass load_timelines(folder, series)")
-    extra = sorted(n for n in timelines if n > count)
-    if extra:
-        raise InvalidInputError(f"timelines for episodes {extra} follow a gap or lie beyond the series; drop them")
-    plans: list[EpisodePlan] = []
-    for n in range(1, count + 1):
-        item = timelines[n]
-        timeline, version = (item.timeline, item.version) if isinstance(item, EpisodeTimeline) else (item, 1)
-        if not matches_script(timeline, series.episode(n)):
-            raise InvalidInputError(f"the timeline of episode {n} does not match its script; reload the timelines")
-        cliff = timeline.scenes[-1].beat is BeatType.CLIFFHANGER
-        plans.append(
-            EpisodePlan(
-                number=n,
-                version=version,
-                duration_s=timeline.seconds(timeline.duration_frames),
-                hazards=episode_hazards(model, timeline, series=series),
-                scene_ends=tuple(timeline.seconds(s.end_frame) for s in timeline.scenes),
-                scene_reversal=tuple(s.beat.is_reversal for s in timeline.scenes),
-                next_probability=model.next_probability(n, cliff) if n < count else 0.0,
-            )
-        )
-    return plans
 
 
 # -------------------------------------------------------------------------------------------- run
@@ -101,6 +53,7 @@ class _Session(NamedTuple):
 
     viewer: int
     episode: int
+    plan: int  # index of the episode version's plan in Run.plans
     number: int
     shown_s: float
     paid: bool
@@ -125,7 +78,7 @@ class Run:
     def __init__(
         self,
         series: Series,
-        plan: list[EpisodePlan],
+        plan: SeriesPlan,
         model: AudienceModel,
         series_id: str,
         tag: str,
@@ -134,11 +87,47 @@ class Run:
         start: datetime,
         cutoff_s: float,
     ) -> None:
-        self.plan, self.model, self.rng, self.start, self.cutoff_s = plan, model, rng, start, cutoff_s
+        self.model, self.rng, self.start, self.cutoff_s = model, rng, start, cutoff_s
         self.series_id, self.tag, self.prefix = series_id, tag, prefix
         self.languages = [s.language or series.language for s in model.segments]
-        self.durations = np.array([0.0] + [p.duration_s for p in plan])
-        self.next_p = np.array([0.0] + [p.next_probability for p in plan])
+        # Plans live in one list, the episodes' own first (episode n at n - 1), then every variant's.
+        self.plans: list[EpisodePlan] = list(plan.base)
+        self.last = len(plan.base)
+        self.variant_ids: dict[int, dict[int, int]] = {}  # episode → version → index in plans
+        for episode, versions in plan.variants.items():
+            self.variant_ids[episode] = {}
+            for version, episode_plan in versions.items():
+                self.variant_ids[episode][version] = len(self.plans)
+                self.plans.append(episode_plan)
+        self.chooser = plan.chooser
+        self.durations = np.array([p.duration_s for p in self.plans])
+        self.next_p = np.array([p.next_probability for p in self.plans])
+        self.chosen: dict[int, NDArray[np.intp]] = {}  # episode → per viewer, the plan of the version shown
+
+    def viewer_id(self, viewer: int) -> str:
+        return f"{self.prefix}-{viewer + 1:06d}"
+
+    def _choose(self, viewers: int) -> None:
+        """Ask the chooser, once per viewer and episode under experiment, which version they are shown."""
+        for episode, ids in self.variant_ids.items():
+            assert self.chooser is not None  # plan_series requires one with variants
+            chosen = np.empty(viewers, dtype=np.intp)
+            for i in range(viewers):
+                version = self.chooser(self.viewer_id(i), episode)
+                if version not in ids:
+                    raise InvalidInputError(
+                        f"the chooser shows {self.viewer_id(i)} version {version} of episode {episode}, but the "
+                        f"variants given are versions {sorted(ids)}"
+                    )
+                chosen[i] = ids[version]
+            self.chosen[episode] = chosen
+
+    def _plan_of(self, v: NDArray[np.intp], ep: NDArray[np.intp]) -> NDArray[np.intp]:
+        """Each session's plan: its episode's own, or the version its viewer was assigned."""
+        plan = ep - 1
+        for episode, chosen in self.chosen.items():
+            plan = np.where(ep == episode, chosen[v], plan)
+        return plan
 
     def events(self, viewers: int) -> Iterator[Event]:
         model, rng = self.model, self.rng
@@ -146,6 +135,7 @@ class Run:
         self.followed = np.zeros(viewers, dtype=bool)
         self.unlocked = np.zeros(viewers, dtype=np.intp)
         self.sessions = np.zeros(viewers, dtype=np.intp)
+        self._choose(viewers)
         wave = _Wave(
             viewer=np.arange(viewers),
             episode=np.ones(viewers, dtype=np.intp),
@@ -173,6 +163,7 @@ class Run:
         model, rng = self.model, self.rng
         keep = wave.shown_s < self.cutoff_s
         v, ep, shown = wave.viewer[keep], wave.episode[keep], wave.shown_s[keep]
+        plan = self._plan_of(v, ep)
         n = v.size
         # Every draw has the wave's size whatever happens, so a seed replays exactly.
         u = rng.random((n, 10))
@@ -189,25 +180,24 @@ class Run:
         self.unlocked[v[paid]] = ep[paid]
         plays = clicked & (~locked | paid)
 
-        leave, complete = self._leave(v, ep, target[0], plays)
+        leave, complete = self._leave(v, plan, target[0], plays)
         killed = plays & (u[:, 2] < model.killed)
         seek, seek_at, seek_to, played = self._seeks(leave, u[:, 3:7], plays)
         # A killed app loses the session's end, so it cannot loop into a replay either.
         done = complete & ~killed
         replay = done & (u[:, 7] < model.rewatch)
-        replay_leave, replay_complete = self._leave(v, ep, target[1], replay)
+        replay_leave, replay_complete = self._leave(v, plan, target[1], replay)
         play_s = shown + _IMPRESSION_TO_PLAY_S + np.where(paid, _UNLOCK_S, 0.0)
         end_s = play_s + played + np.where(replay, _LOOP_S + replay_leave, 0.0)
 
-        last = len(self.plan)
-        goes_next = done & (u[:, 8] < self.next_p[ep])
-        stopped = complete & ~goes_next & (ep < last)
+        goes_next = done & (u[:, 8] < self.next_p[plan])
+        stopped = complete & ~goes_next & (ep < self.last)
         comes_back = (stopped & (u[:, 9] < model.return_after_stop)) | (
             plays & ~complete & (u[:, 9] < model.return_after_exit)
         )
         number = self.sessions[v]
         self.sessions[v] += 1
-        columns = [v, ep, number, shown, paid, plays, play_s, leave, complete, killed, seek, seek_at, seek_to]
+        columns = [v, ep, plan, number, shown, paid, plays, play_s, leave, complete, killed, seek, seek_at, seek_to]
         columns += [replay, replay_leave, replay_complete, goes_next]
         # tolist() turns numpy scalars into plain Python ones in one step, which the per-event code needs.
         rows = zip(*(c.tolist() for c in columns), strict=True)
@@ -219,15 +209,15 @@ class Run:
         return sessions, following
 
     def _leave(
-        self, v: NDArray[np.intp], ep: NDArray[np.intp], target: NDArray[np.float64], active: NDArray[np.bool_]
+        self, v: NDArray[np.intp], plan: NDArray[np.intp], target: NDArray[np.float64], active: NDArray[np.bool_]
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Where each active session stops (the duration when it completes), and whether it completes."""
         leave = np.zeros(v.size)
-        for episode in np.unique(ep[active]):
-            pick = active & (ep == episode)
-            leave[pick] = self.plan[episode - 1].hazards.leave_positions(self.segment[v[pick]], target[pick])
+        for index in np.unique(plan[active]):
+            pick = active & (plan == index)
+            leave[pick] = self.plans[index].hazards.leave_positions(self.segment[v[pick]], target[pick])
         complete = active & np.isinf(leave)
-        return np.where(complete, self.durations[ep], leave), complete
+        return np.where(complete, self.durations[plan], leave), complete
 
     def _seeks(
         self, leave: NDArray[np.float64], u: NDArray[np.float64], plays: NDArray[np.bool_]
@@ -252,9 +242,9 @@ class Run:
 
     def _session_events(self, s: _Session) -> Iterator[Event]:
         model = self.model
-        ep = self.plan[s.episode - 1]
+        ep = self.plans[s.plan]
         segment = int(self.segment[s.viewer])
-        viewer_id = f"{self.prefix}-{s.viewer + 1:06d}"
+        viewer_id = self.viewer_id(s.viewer)
         session_id = f"{viewer_id}:{self.tag}:{s.number}"
         base: dict[str, Any] = {
             **_EVENT_DEFAULTS,

@@ -2,12 +2,13 @@
 
 A simulated viewer leaves an episode at a rate per second (the hazard) that depends on what is on
 screen: a base rate times one multiplier per effect (beat type, planted scene hotspots, long or
-slow lines, the opening seconds before the hook lands, beats gone stale across episodes, the
-viewer's segment's taste), times the session's frailty, a gamma-distributed random factor of
-mean 1. The hazard is piecewise constant per second, so leave times are drawn by inverse CDF on
-the cumulative hazard, and the survival curve it implies has a closed form: for cumulative
-hazard H(t) and frailty variance v, S(t) = (1 + v·H(t))^(-1/v) (exp(-H) when v = 0), averaged
-over segments. `true_retention` returns that curve so tests can check the analytics find it.
+slow lines, the opening seconds before the hook lands and what the episode opens on, the wait for
+the first payoff, beats gone stale across episodes, the viewer's segment's taste), times the
+session's frailty, a gamma-distributed random factor of mean 1. The hazard is piecewise constant
+per second, so leave times are drawn by inverse CDF on the cumulative hazard, and the survival
+curve it implies has a closed form: for cumulative hazard H(t) and frailty variance v,
+S(t) = (1 + v·H(t))^(-1/v) (exp(-H) when v = 0), averaged over segments. `true_retention`
+returns that curve so tests can check the analytics find it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from dramaline.model import BeatType, Frozen, LanguageTag, Market, Platform, Series, Slug, Timeline, count_words
+from dramaline.model import (
+    BeatType,
+    Emotion,
+    Frozen,
+    LanguageTag,
+    Market,
+    Platform,
+    Series,
+    Slug,
+    Timeline,
+    count_words,
+)
 from dramaline.model.base import require_unique
 
 DEFAULT_BEAT_MULTIPLIERS: dict[BeatType, float] = {
@@ -103,6 +115,14 @@ class AudienceModel(Frozen):
     hook_strength: dict[int, float] = Field(
         default_factory=dict, description="per episode (default 1): the opening's excess hazard is divided by it"
     )
+    opening_emotions: dict[Emotion, float] = Field(
+        default_factory=dict,
+        description="per emotion of the episode's first line (default 1): divides the opening's excess hazard too",
+    )
+    payoff_wait_s: float = Field(default=30.0, ge=0, description="seconds viewers wait for the first reversal calmly")
+    payoff_wait_slope: float = Field(
+        default=0.0, ge=0, description="until the first reversal: hazard +this per second waited past payoff_wait_s"
+    )
     long_line_s: float = Field(default=6.0, gt=0, description="a line longer than this starts to drag")
     long_line_slope: float = Field(default=0.15, ge=0, description="hazard +this per second a line runs past that")
     reference_wps: float = Field(default=2.5, gt=0, description="words per second that neither bore nor rush")
@@ -152,6 +172,7 @@ class AudienceModel(Frozen):
         _require_positive(self.beat_multipliers, "beat_multipliers")
         _require_positive(self.punish, "punish")
         _require_positive(self.hook_strength, "hook_strength")
+        _require_positive(self.opening_emotions, "opening_emotions")
         for episode, p in self.next_episode.items():
             if not 0 <= p <= 1:
                 raise ValueError(f"next_episode[{episode}] is {p}; a probability lies in [0, 1]")
@@ -239,7 +260,15 @@ def episode_hazards(model: AudienceModel, timeline: Timeline, *, series: Series 
             drag = 1 + model.long_line_slope * np.maximum(0.0, t[lspan] - line.start_frame / fps - model.long_line_s)
             common[lspan] *= pace * drag
     common[~in_line] *= model.dead_air_multiplier
+    if model.payoff_wait_slope > 0:
+        # Waiting for the first reversal wears patience thin; an episode without one waits to its end.
+        payoff = next((s.start_frame for s in timeline.scenes if s.beat.is_reversal), frames) / fps
+        waiting = t < payoff
+        common[waiting] *= 1 + model.payoff_wait_slope * np.maximum(0.0, t[waiting] - model.payoff_wait_s)
     strength = model.hook_strength.get(timeline.episode, 1.0)
+    first = next((scene.lines[0] for scene in timeline.scenes if scene.lines), None)
+    if first is not None:
+        strength *= model.opening_emotions.get(first.emotion, 1.0)
     common[t < model.opening_s] *= 1 + (model.opening_multiplier - 1) / strength
 
     duration = frames / fps

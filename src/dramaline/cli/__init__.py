@@ -10,7 +10,18 @@ import sys
 import typer
 from rich.console import Console
 
-from dramaline.cli import audience, exchange, inspect, produce, write
+from dramaline.cli import (
+    audience,
+    exchange,
+    experiment,
+    inspect,
+    next_episodes,
+    portfolio,
+    produce,
+    revise,
+    season,
+    write,
+)
 from dramaline.errors import DramalineError
 
 app = typer.Typer(
@@ -25,6 +36,11 @@ inspect.register(app)
 exchange.register(app)
 produce.register(app)
 audience.register(app)
+next_episodes.register(app)
+experiment.register(app)
+revise.register(app)
+portfolio.register(app)
+season.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

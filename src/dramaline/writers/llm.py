@@ -3,12 +3,15 @@
 Steps: the series bible, then episode outlines in chunks of ten, then the scenes of each episode,
 every step given the (compact) bible. Each reply is parsed and validated against the model, the
 genre's shape rules and the bible; the errors go back to the model until it gets it right.
+`write_next` writes an existing series on the same way, from its bible and its earlier episodes'
+summaries, with the audience's guidance in the prompts.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -27,9 +30,11 @@ from dramaline.model import (
     WriteRequest,
     WriterKind,
 )
+from dramaline.model.guidance import GUIDED_BEATS, AudienceGuidance, GuidedRun, NextEpisodes
 from dramaline.providers import ChatMessage, ChatModel, ProgressFn
 from dramaline.settings import Settings
 from dramaline.writers import llm_prompts as prompts
+from dramaline.writers.continuation import continued_series, moved_threads, new_total
 from dramaline.writers.llm_prompts import BibleDraft, EpisodeOutline, EpisodeScenes, OutlineChunk
 
 OUTLINE_CHUNK = 10
@@ -138,6 +143,90 @@ class LLMWriter:
                 "please report it",
                 provider_id=self.chat.fingerprint,
             ) from exc
+
+    def write_next(
+        self,
+        series: Series,
+        *,
+        from_episode: int,
+        add: int = 0,
+        guidance: AudienceGuidance | None = None,
+        seed: int = 0,
+        progress: ProgressFn | None = None,
+    ) -> NextEpisodes:
+        """Keep episodes before `from_episode`, have the model rewrite it and every later one, and add `add` more.
+
+        The model gets the series' bible (threads moved over the new length), the earlier
+        episodes' summaries and, with `guidance`, what the audience responded to. `seed` is
+        recorded; the chat model's own seed (set where it is made) governs its sampling.
+        """
+        total = new_total(series, from_episode, add)
+        threads = moved_threads(series, from_episode=from_episode, total=total)
+        draft = BibleDraft(
+            title=series.title,
+            logline=series.logline,
+            archetype=series.archetype,
+            tone=series.tone,
+            content_rating=series.content_rating,
+            characters=series.bible.characters,
+            locations=series.bible.locations,
+            threads=threads,
+        )
+        kept = series.episodes[: from_episode - 1]
+        used = Counter(b for e in kept for b in e.beats if b in GUIDED_BEATS)
+        chunks = [(f, min(f + OUTLINE_CHUNK - 1, total)) for f in range(from_episode, total + 1, OUTLINE_CHUNK)]
+        steps = len(chunks) + total - from_episode + 1
+        words = shape.word_range(self.words_per_minute)
+        system: ChatMessage = {
+            "role": "system",
+            "content": prompts.system_prompt(language=series.language, word_range=words, wpm=self.words_per_minute),
+        }
+        outlines: list[EpisodeOutline] = []
+        for first, last in chunks:
+            text = prompts.outline_prompt(
+                draft, [*kept, *outlines], first, last, total, guidance=guidance, used_beats=used
+            )
+            outlines += self._ask(
+                f"outline of episodes {first}-{last}",
+                [system, {"role": "user", "content": text}],
+                OutlineChunk,
+                prompts.OUTLINES_SCHEMA,
+                partial(_check_outlines, first=first, last=last, total=total),
+            )
+            used.update(b for o in outlines[-(last - first + 1) :] for b in o.beats if b in GUIDED_BEATS)
+            if progress is not None:
+                progress(f"outline {first}-{last}", chunks.index((first, last)) + 1, steps)
+        written: list[Episode] = []
+        for i, outline in enumerate(outlines):
+            previous = outlines[i - 1].cliffhanger if i > 0 else kept[-1].cliffhanger if kept else None
+            text = prompts.episode_prompt(draft, outline, previous, total, words, guidance=guidance)
+            written.append(
+                self._ask(
+                    f"episode {outline.number} scenes",
+                    [system, {"role": "user", "content": text}],
+                    EpisodeScenes,
+                    prompts.SCENES_SCHEMA,
+                    partial(self._build_episode, outline=outline, draft=draft),
+                )
+            )
+            if progress is not None:
+                progress(f"episode {outline.number}", len(chunks) + i + 1, steps)
+        try:
+            continued = continued_series(series, threads, written)
+        except ValidationError as exc:
+            raise WriterOutputError(
+                f"the episodes written by {self.chat.fingerprint} do not fit the series: "
+                f"{'; '.join(_validation_errors(exc))}; this is a bug in dramaline's checks, please report it",
+                provider_id=self.chat.fingerprint,
+            ) from exc
+        run = GuidedRun(
+            from_episode=from_episode,
+            episodes=tuple(range(from_episode, total + 1)),
+            writer=WriterKind.LLM,
+            seed=seed,
+            guidance=guidance,
+        )
+        return NextEpisodes(series=continued, run=run)
 
     def _ask(
         self,

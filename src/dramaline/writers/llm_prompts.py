@@ -2,6 +2,7 @@
 
 Three steps, each with its own reply model: the series bible, episode outlines in chunks, and the
 scenes of one episode. Prompts carry a compact bible (no looks or voices) so long series fit small contexts.
+When a series is written on, the outline and episode prompts also carry the audience's guidance.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -23,6 +24,7 @@ from dramaline.model import (
     Character,
     ContentRating,
     Emotion,
+    Episode,
     Frozen,
     Location,
     LocationKind,
@@ -34,6 +36,7 @@ from dramaline.model import (
     TimeOfDay,
     WriteRequest,
 )
+from dramaline.model.guidance import GUIDED_BEATS, AudienceGuidance, CliffhangerStyle
 from dramaline.providers import ChatMessage
 
 BIBLE_SCHEMA = "series_bible"
@@ -160,8 +163,22 @@ or a later one, with planted_in and paid_off_in between 1 and {n}. Relationships
 characters' ids."""
 
 
-def outline_prompt(bible: BibleDraft, earlier: Sequence[EpisodeOutline], first: int, last: int, total: int) -> str:
-    """The user message of one outline step: episodes `first`..`last` of `total`."""
+def outline_prompt(
+    bible: BibleDraft,
+    earlier: Sequence[EpisodeOutline | Episode],
+    first: int,
+    last: int,
+    total: int,
+    *,
+    guidance: AudienceGuidance | None = None,
+    used_beats: Mapping[BeatType, int] | None = None,
+) -> str:
+    """The user message of one outline step: episodes `first`..`last` of `total`.
+
+    `earlier` are the episodes before `first` (written ones or outlines); with `guidance`, the
+    audience's preferences come too, and `used_beats` (how often the series used each beat so
+    far) names what exploring should try.
+    """
     shown = [
         {"number": o.number, "title": o.title, "summary": o.summary, "cliffhanger": o.cliffhanger}
         for o in earlier[-CONTEXT_OUTLINES:]
@@ -181,11 +198,71 @@ Threads to plant or pay off in these episodes: {_threads_between(bible, first, l
 Earlier episodes (most recent last):
 {story_so_far}
 
+{guidance_block(guidance, used_beats or {}) if guidance is not None else ""}\
 Outline episodes {first} to {last} of {total}, continuing from the last cliffhanger. For each episode \
 give: number; title; summary (2–3 sentences); cliffhanger (the open question it ends on, one sentence); \
 beats: 4–6 beats, one per scene, the first "hook", the last "cliffhanger", and at least one reversal \
 ({", ".join(sorted(b.value for b in REVERSAL_BEATS))}).{finale}
 Reply as {{"episodes": [...]}} with exactly episodes {first} to {last}, in order."""
+
+
+CLIFFHANGER_MEANINGS: dict[CliffhangerStyle, str] = {
+    CliffhangerStyle.DANGER: "a life or a home hangs in the balance",
+    CliffhangerStyle.EXPOSURE: "a secret, an identity or the truth is about to come out",
+    CliffhangerStyle.ACCUSATION: "someone is framed, accused or about to be arrested",
+    CliffhangerStyle.ULTIMATUM: "a choice is forced on someone and the answer is withheld",
+    CliffhangerStyle.ARRIVAL: "someone or something unexpected appears",
+    CliffhangerStyle.HEARTBREAK: "a love or a loyalty is about to break",
+}
+
+
+def guidance_block(guidance: AudienceGuidance, used_beats: Mapping[BeatType, int]) -> str:
+    """The audience's guidance for an outline step: what to use more and less of, and how much to explore."""
+    least = sorted(GUIDED_BEATS, key=lambda b: (used_beats.get(b, 0), b.value))[:4]
+    explore = (
+        f"- Explore: in about {guidance.exploration:.0%} of the middle beats, set the guidance aside and use "
+        f"beats this series has used least so far ({', '.join(b.value for b in least)}), so it does not "
+        "settle into one formula.\n"
+    )
+    if guidance.exploration >= 1:
+        return f"Audience guidance: none to follow for these episodes; explore instead.\n{explore}\n"
+    out = [f"Audience guidance, from this series' viewer data ({guidance.source}):"]
+    for label, beats in (("Use more", guidance.preferred_beats), ("Use less", guidance.avoided_beats)):
+        out += [
+            f"- {label}: {b.value} (weight {guidance.beats[b].weight:.2f}; {guidance.beats[b].evidence})" for b in beats
+        ]
+    for style, p in sorted(guidance.cliffhangers.items(), key=lambda kv: -kv[1].weight):
+        if p.weight != 1:
+            verdict = "more cliffhangers" if p.weight > 1 else "fewer cliffhangers"
+            out.append(
+                f"- {verdict} of the {style.value} kind ({CLIFFHANGER_MEANINGS[style]}; weight {p.weight:.2f}; "
+                f"{p.evidence})"
+            )
+    out += _character_guidance(guidance)
+    if guidance.exploration > 0:
+        out.append(explore.rstrip("\n"))
+    return "\n".join(out) + "\n\n"
+
+
+def _character_guidance(guidance: AudienceGuidance) -> list[str]:
+    out = []
+    for cid, p in sorted(guidance.characters.items(), key=lambda kv: -kv[1].weight):
+        if p.weight != 1:
+            verdict = "Give more scenes and lines to" if p.weight > 1 else "Give fewer lines to"
+            out.append(f"- {verdict} {cid} (weight {p.weight:.2f}; {p.evidence})")
+    return out
+
+
+def scene_guidance(guidance: AudienceGuidance) -> str:
+    """The audience's guidance for an episode step: who carries the scenes and the pace."""
+    out = [] if guidance.exploration >= 1 else _character_guidance(guidance)
+    pacing = guidance.pacing
+    if pacing is not None and guidance.exploration < 1:
+        if pacing.words_per_line is not None:
+            out.append(f"- Lines of about {pacing.words_per_line:.0f} words held viewers best.")
+        if pacing.seconds_per_scene is not None:
+            out.append(f"- Scenes of about {pacing.seconds_per_scene:.0f} seconds held viewers best.")
+    return "Audience guidance for these scenes:\n" + "\n".join(out) + "\n\n" if out else ""
 
 
 def episode_prompt(
@@ -194,6 +271,8 @@ def episode_prompt(
     previous_cliffhanger: str | None,
     total: int,
     word_range: tuple[int, int],
+    *,
+    guidance: AudienceGuidance | None = None,
 ) -> str:
     """The user message of one episode step: the scenes of the episode `outline` plans."""
     low, high = word_range
@@ -216,6 +295,7 @@ Threads to plant or pay off in this episode: {_threads_between(bible, outline.nu
 
 {previously}
 
+{scene_guidance(guidance) if guidance is not None else ""}\
 Write the scenes of episode {outline.number} of {total}, following this outline:
 {_json(plan)}
 

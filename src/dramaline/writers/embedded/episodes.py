@@ -15,9 +15,11 @@ from typing import TypeVar
 
 import yaml
 
-from dramaline.model import BeatType, Episode, Line, Scene, TimeOfDay
+from dramaline.model import BeatType, Episode, Line, Scene, TimeOfDay, count_words
+from dramaline.model.guidance import CliffhangerStyle, cliffhanger_style
 from dramaline.shape import word_range
 from dramaline.writers.embedded.casting import Casting
+from dramaline.writers.embedded.guided import GuidedChooser
 from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage
 
 R = TypeVar("R", bound=SceneSpec)
@@ -98,12 +100,19 @@ class EpisodePlan:
 
 
 class EpisodeBuilder:
-    """Builds episodes of one series; holds the casting, the material and what has been used."""
+    """Builds episodes of one series; holds the casting, the material and what has been used.
 
-    def __init__(self, spec: ArchetypeSpec, casting: Casting, rng: random.Random) -> None:
+    With a `chooser`, its choices follow the audience's guidance (or explore); without one they
+    are the writer's own, draw for draw.
+    """
+
+    def __init__(
+        self, spec: ArchetypeSpec, casting: Casting, rng: random.Random, chooser: GuidedChooser | None = None
+    ) -> None:
         self.spec = spec
         self.casting = casting
         self.rng = rng
+        self.chooser = chooser
         self.usage = Usage()
         self.context = casting.context()
         self.last_scene: Scene | None = None
@@ -111,6 +120,7 @@ class EpisodeBuilder:
     def build(self, plan: EpisodePlan) -> Episode:
         """Write the episode `plan` describes, between 150 and 300 spoken words."""
         used: set[str] = set()
+        self._settle(keep=True)  # the plan's choices (its cliffhanger, its climax) are in the episode
         opening = self._scene(plan, plan.opening, BeatType.HOOK, used, previous=self.last_scene)
         middle = [(self._scene(plan, r, b, used, previous=None), r) for r, b in plan.required]
         closing = [(plan.climax, BeatType.FACE_SLAP)] if plan.climax is not None else []
@@ -126,15 +136,18 @@ class EpisodeBuilder:
         for _ in range(12):
             if not need_reversal and words() >= _TARGET_WORDS - 40:
                 break
-            beat = self._pick_beat(plan.stage, beats, reversal_only=need_reversal)
+            beat = self._pick_beat(plan.stage, beats, reversal_only=need_reversal, episode=plan.number)
             beats.add(beat)
             recipe = self._pick_recipe(beat, plan.stage, plan.number)
             if recipe is None:
+                self._settle(keep=False)
                 continue
-            candidate = self._scene(plan, recipe, beat, used, previous=None)
+            candidate = self._tightened(self._scene(plan, recipe, beat, used, previous=None))
             if words() + candidate.word_count > high and not need_reversal:
+                self._settle(keep=False)
                 break
             middle.append((candidate, recipe))
+            self._settle(keep=True)
             need_reversal = False
         pairs = [(opening, plan.opening), *middle, *tail]
         fitted = _fit([s for s, _ in pairs], high)
@@ -150,16 +163,44 @@ class EpisodeBuilder:
             scenes=tuple(scenes),
         )
 
+    def _settle(self, *, keep: bool) -> None:
+        """Keep (or forget) the guided choices made since the last call, as their scene is used (or not)."""
+        if self.chooser is not None:
+            if keep:
+                self.chooser.commit()
+            else:
+                self.chooser.discard()
+
+    def _tightened(self, scene: Scene) -> Scene:
+        """A middle scene cut toward the guidance's scene length: inner lines dropped, longest first, 3 kept."""
+        target = self.chooser.scene_words() if self.chooser is not None else None
+        while target is not None and scene.word_count > target and len(scene.lines) > 3:
+            inner = range(1, len(scene.lines) - 1)
+            drop = max(inner, key=lambda k: scene.lines[k].word_count)
+            scene = scene.model_copy(update={"lines": scene.lines[:drop] + scene.lines[drop + 1 :]})
+        return scene
+
     # ------------------------------------------------------------------------------ choosing
 
-    def _pick_beat(self, stage: Stage, taken: set[BeatType], *, reversal_only: bool) -> BeatType:
+    def _pick_beat(self, stage: Stage, taken: set[BeatType], *, reversal_only: bool, episode: int) -> BeatType:
         weights = {b: w for b, w in STAGE_WEIGHTS[stage].items() if w > 0 and b not in taken}
         if reversal_only:
             weights = {b: w for b, w in weights.items() if b.is_reversal} or {BeatType.FACE_SLAP: 1}
         if not weights:
             weights = {BeatType.CONFRONTATION: 1}
+        if self.chooser is not None:
+            # A beat is as welcome as the best-liked cast its fresh recipes could bring on.
+            casts = {b: self._casts(getattr(self.spec.scenes, b.value), stage, episode) for b in weights}
+            return self.chooser.beat(episode, {b: float(w) for b, w in weights.items()}, casts)
         beats = list(weights)
         return self.rng.choices(beats, weights=[weights[b] for b in beats])[0]
+
+    def _casts(self, recipes: list[SceneSpec], stage: Stage, episode: int) -> list[tuple[str, ...]]:
+        """The casts (character ids) of the recipes `pick` would choose among."""
+        return [
+            tuple(self.casting.characters[role].id for role in r.cast)
+            for r in self._candidates(recipes, stage, episode)
+        ]
 
     def _pick_recipe(self, beat: BeatType, stage: Stage, episode: int) -> SceneSpec | None:
         return self.pick(getattr(self.spec.scenes, beat.value), stage, episode)
@@ -170,22 +211,63 @@ class EpisodeBuilder:
         When every recipe of the stage has been used, unused ones of a neighbouring stage come in,
         and a recipe used in this or the previous episode is taken only when nothing else is left.
         """
+        candidates = self._candidates(recipes, stage, episode)
+        return self._take(candidates, episode) if candidates else None
+
+    def pick_cliffhanger(self, recipes: list[CliffhangerSpec], stage: Stage, episode: int) -> CliffhangerSpec:
+        """The episode's cliffhanger: as `pick`, but under guidance its style is chosen first, then the recipe."""
+        candidates = self._candidates(recipes, stage, episode)
+        if self.chooser is None:
+            return self._take(candidates, episode)
+        style, mode = self.chooser.style(episode, sorted({self.style_of(r) for r in candidates}))
+        if style is None:
+            choice = self._take(candidates, episode)
+            self.chooser.took_style(episode, self.style_of(choice), mode)
+            return choice
+        return self._take([r for r in candidates if self.style_of(r) is style], episode)
+
+    def style_of(self, recipe: CliffhangerSpec) -> CliffhangerStyle:
+        """The style of the cliffhanger `recipe` writes, read off its question and purpose as the script will say them.
+
+        Read from the filled text, exactly as `episode_cliffhanger_style` reads the written episode.
+        """
+        return cliffhanger_style(
+            f"{_sentence(self._fill(recipe.question, ''))} {_sentence(self._fill(recipe.purpose, ''))}"
+        )
+
+    def _candidates(self, recipes: list[R], stage: Stage, episode: int) -> list[R]:
         fitting = [r for r in recipes if not r.stage or stage in r.stage]
         if fitting and min(self.usage.recipes[id(r)] for r in fitting) > 0:
             near = _NEIGHBOURS[stage]
             fitting += [r for r in recipes if r.stage and near & set(r.stage) and not self.usage.recipes[id(r)]]
         fitting = fitting or recipes
-        if not fitting:
-            return None
-        recent = [r for r in fitting if self.usage.last[id(r)] < episode - 1] or fitting
-        key = {id(r): (self.usage.recipes[id(r)], self.usage.last[id(r)]) for r in recent}
+        return [r for r in fitting if self.usage.last[id(r)] < episode - 1] or fitting
+
+    def _take(self, candidates: list[R], episode: int) -> R:
+        key = {id(r): (self.usage.recipes[id(r)], self.usage.last[id(r)]) for r in candidates}
         best = min(key.values())
-        choice = self.rng.choice([r for r in recent if key[id(r)] == best])
+        freshest = [r for r in candidates if key[id(r)] == best]
+        if self.chooser is None:
+            choice = self.rng.choice(freshest)
+        else:
+            # Under guidance a recipe used once more than the freshest may carry a preferred cast.
+            near = [r for r in candidates if key[id(r)][0] <= best[0] + 1]
+            casts = [tuple(self.casting.characters[role].id for role in r.cast) for r in near]
+            extra = [key[id(r)][0] - best[0] for r in near]
+            choice = self.chooser.cast(episode, freshest, near, casts, extra)
         self.usage.recipes[id(choice)] += 1
         self.usage.last[id(choice)] = episode
         return choice
 
     # ------------------------------------------------------------------------------ building
+
+    def purpose_text(self, recipe: SceneSpec, location_key: str) -> str:
+        """The purpose a scene written from `recipe` at that location carries, as it appears in the script."""
+        return _sentence(self._fill(recipe.purpose, self.casting.locations[location_key].name))
+
+    def scene(self, plan: EpisodePlan, recipe: SceneSpec, beat: BeatType, used: set[str]) -> Scene:
+        """One scene of `plan`'s episode from `recipe`, with no line text in `used` (which it extends)."""
+        return self._scene(plan, recipe, beat, used, previous=None)
 
     def _scene(
         self, plan: EpisodePlan, recipe: SceneSpec, beat: BeatType, used: set[str], previous: Scene | None
@@ -200,7 +282,11 @@ class EpisodeBuilder:
             if not fresh:
                 continue
             fewest = min(self.usage.lines[t] for t in fresh)
-            text = self.rng.choice([t for t in fresh if self.usage.lines[t] == fewest])
+            tied = [t for t in fresh if self.usage.lines[t] == fewest]
+            if self.chooser is None:
+                text = self.rng.choice(tied)
+            else:
+                text = self.chooser.wording(tied, [count_words(t) for t in tied])
             used.add(text)
             self.usage.lines[text] += 1
             speaker = "narrator" if line.speaker == "narrator" else self.casting.characters[line.speaker].id

@@ -23,6 +23,7 @@ from dramaline.model import (
     WriteRequest,
     WriterKind,
 )
+from dramaline.model.guidance import AudienceGuidance, NextEpisodes
 from dramaline.providers import ProgressFn
 from dramaline.writers.embedded.casting import Casting, cast_series
 from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan, R
@@ -55,7 +56,7 @@ class EmbeddedWriter:
         episodes: list[Episode] = []
         previous_cliff: CliffhangerSpec | None = None
         for number in range(1, n + 1):
-            plan = self._plan(spec, builder, schedule, number, n, previous_cliff, request.premise)
+            plan = plan_episode(spec, builder, schedule, number, n, previous_cliff, request.premise)
             episodes.append(builder.build(plan))
             previous_cliff = plan.ending if isinstance(plan.ending, CliffhangerSpec) else None
             if progress:
@@ -84,45 +85,66 @@ class EmbeddedWriter:
             episodes=tuple(episodes),
         )
 
-    def _plan(
+    def write_next(
         self,
-        spec: ArchetypeSpec,
-        builder: EpisodeBuilder,
-        schedule: list[tuple[ThreadSpec, int, int]],
-        number: int,
-        total: int,
-        previous_cliff: CliffhangerSpec | None,
-        premise: str,
-    ) -> EpisodePlan:
-        stage = episode_stage(number, total)
-        if previous_cliff is not None:
-            opening: SceneSpec = previous_cliff.next_hook
-        else:
-            # The premise chooses how the series opens: the hook that shares the most of its words.
-            hooks = _closest(spec.scenes.hook, premise, lambda r: " ".join([r.purpose, *r.lines[0].text]))
-            opening = _one(builder, hooks, stage, number)
-        required: list[tuple[SceneSpec, BeatType]] = []
-        for thread, plant, payoff in schedule:
-            if plant == number:
-                required.append((thread.plant, BeatType.FLASHBACK))
-            if payoff == number:
-                required.append((thread.payoff, BeatType.REVEAL))
-        if stage == "finale":
-            return EpisodePlan(
-                number=number,
-                stage=stage,
-                opening=opening,
-                required=tuple(required),
-                climax=_one(builder, spec.scenes.climax, stage, number),
-                ending=_one(builder, spec.scenes.finale, stage, number),
-            )
+        series: Series,
+        *,
+        from_episode: int,
+        add: int = 0,
+        guidance: AudienceGuidance | None = None,
+        seed: int = 0,
+        progress: ProgressFn | None = None,
+    ) -> NextEpisodes:
+        """Keep episodes before `from_episode`, rewrite it and every later one, and add `add` more.
+
+        With `guidance`, middle beats, cliffhanger styles, casts and pace follow the audience's
+        weights, except for the `guidance.exploration` share of choices, which explore; the
+        returned run records each choice. Deterministic for a given series, arguments and seed.
+        """
+        from dramaline.writers.embedded.next_episodes import write_next  # it imports this module: load late
+
+        return write_next(series, from_episode=from_episode, add=add, guidance=guidance, seed=seed, progress=progress)
+
+
+def plan_episode(
+    spec: ArchetypeSpec,
+    builder: EpisodeBuilder,
+    schedule: list[tuple[ThreadSpec, int, int]],
+    number: int,
+    total: int,
+    previous_cliff: CliffhangerSpec | None,
+    premise: str,
+) -> EpisodePlan:
+    """What episode `number` of `total` opens and ends on, and which thread scenes it must carry."""
+    stage = episode_stage(number, total)
+    if previous_cliff is not None:
+        opening: SceneSpec = previous_cliff.next_hook
+    else:
+        # The premise chooses how the series opens: the hook that shares the most of its words.
+        hooks = _closest(spec.scenes.hook, premise, lambda r: " ".join([r.purpose, *r.lines[0].text]))
+        opening = _one(builder, hooks, stage, number)
+    required: list[tuple[SceneSpec, BeatType]] = []
+    for thread, plant, payoff in schedule:
+        if plant == number:
+            required.append((thread.plant, BeatType.FLASHBACK))
+        if payoff == number:
+            required.append((thread.payoff, BeatType.REVEAL))
+    if stage == "finale":
         return EpisodePlan(
             number=number,
             stage=stage,
             opening=opening,
             required=tuple(required),
-            ending=_one(builder, spec.scenes.cliffhanger, stage, number),
+            climax=_one(builder, spec.scenes.climax, stage, number),
+            ending=_one(builder, spec.scenes.finale, stage, number),
         )
+    return EpisodePlan(
+        number=number,
+        stage=stage,
+        opening=opening,
+        required=tuple(required),
+        ending=builder.pick_cliffhanger(spec.scenes.cliffhanger, stage, number),
+    )
 
 
 def choose_archetype(premise: str) -> Archetype:
