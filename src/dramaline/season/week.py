@@ -19,6 +19,7 @@ from dramaline.audience.simulate import simulate_into
 from dramaline.audience.store import EventStore
 from dramaline.audience.timelines import load_timelines
 from dramaline.decide.guidance import guidance_from_report
+from dramaline.decide.guidance_log import save_next_episodes
 from dramaline.decide.portfolio import PortfolioAllocator, apply_allocation
 from dramaline.decide.portfolio_io import load_state, read_studio, save_state
 from dramaline.model import (
@@ -33,7 +34,7 @@ from dramaline.model import (
 from dramaline.revise.apply import apply_plan
 from dramaline.revise.diagnose import plan_revisions
 from dramaline.season.market import hidden_audience
-from dramaline.series_folder import load_series, save_episode_version, save_series
+from dramaline.series_folder import load_series, save_episode_version
 from dramaline.writers.embedded.writer import EmbeddedWriter
 
 Produce = Callable[[Path, Sequence[int]], "ProductionCost"]
@@ -106,7 +107,7 @@ def write_ahead(folder: Path, report: SeriesReport, released: int, through: int,
     written = EmbeddedWriter().write_next(
         series, from_episode=released + 1, add=add, guidance=guidance, seed=config.seed + released
     )
-    save_series(written.series, folder)
+    save_next_episodes(folder, series, written)  # replaced versions go to the history, the run to the log
     return len(written.run.episodes)
 
 
