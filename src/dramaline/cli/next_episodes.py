@@ -10,11 +10,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dramaline.cli.common import console, open_series, settings
+from dramaline.cli.write import make_writer
 from dramaline.errors import InvalidInputError
 from dramaline.model import Series, WriterKind
 from dramaline.model.guidance import AudienceGuidance, GuidedRun
-from dramaline.settings import Settings
-from dramaline.writers.continuation import NextWriter
 
 
 def register(app: typer.Typer) -> None:
@@ -46,7 +45,7 @@ def next_episodes(
         console.print("[bold]Audience guidance[/]")
         for line in guidance.describe():
             console.print(f"  {escape(line)}")
-    chosen = make_next_writer(writer, settings(), seed=seed)
+    chosen = make_writer(writer, settings(), seed=seed)
     with Progress(
         TextColumn("[bold]writing[/] {task.description}"),
         BarColumn(),
@@ -71,18 +70,6 @@ def next_episodes(
             f"{counts['guided'] + counts['explored']} choices: {counts['guided']} guided, "
             f"{counts['explored']} explored; the log is in {guidance_log_path(folder)}"
         )
-
-
-def make_next_writer(kind: WriterKind, config: Settings, *, seed: int) -> NextWriter:
-    """The writer named on the command line, able to write a series on (the seed reaches the model)."""
-    if kind is WriterKind.LLM:
-        from dramaline.providers.openai_chat import OpenAIChatModel
-        from dramaline.writers.llm import LLMWriter
-
-        return LLMWriter(OpenAIChatModel.from_settings(config, seed=seed), settings=config)
-    from dramaline.writers.embedded.writer import EmbeddedWriter
-
-    return EmbeddedWriter()
 
 
 def _guidance(folder: Path, exploration: float) -> AudienceGuidance:

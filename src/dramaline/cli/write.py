@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,9 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from dramaline.cli.common import console, invalid_options, settings
 from dramaline.errors import InvalidInputError
 from dramaline.model import Archetype, WriteRequest, WriterKind
-from dramaline.providers import Writer
 from dramaline.series_folder import save_series
 from dramaline.settings import Settings
+
+if TYPE_CHECKING:
+    from dramaline.writers.embedded.writer import EmbeddedWriter
+    from dramaline.writers.llm import LLMWriter
 
 
 def register(app: typer.Typer) -> None:
@@ -64,8 +67,11 @@ def new(
     )
 
 
-def make_writer(kind: WriterKind, config: Settings, *, seed: int) -> Writer:
-    """The writer named on the command line, configured from the settings (the seed reaches the model)."""
+def make_writer(kind: WriterKind, config: Settings, *, seed: int) -> EmbeddedWriter | LLMWriter:
+    """The writer named on the command line, configured from the settings (the seed reaches the model).
+
+    Both writers write a new series (`Writer`) and write an existing one on (`NextWriter`).
+    """
     if kind is WriterKind.LLM:
         from dramaline.providers.openai_chat import OpenAIChatModel
         from dramaline.writers.llm import LLMWriter
