@@ -57,6 +57,8 @@ __all__ = [
     "Sessions",
     "build_sessions",
     "durations_from_timelines",
+    "fold_events_sql",
+    "merge_partials_sql",
 ]
 
 EVENT_COLUMNS: Final = (
@@ -187,11 +189,15 @@ def build_sessions(
     series: str | None = None,
     rules: SessionRules = SessionRules(),
     table: str | None = None,
+    partials: str | None = None,
 ) -> Sessions:
     """Fold the `events` view of `conn` into one row per session, in a temporary table of `conn`.
 
     `durations` maps (series, episode, version) to the episode's length in seconds (see
     `durations_from_timelines`); `series` keeps one series only. Rebuilding replaces the table.
+    `partials` names a relation of per-part session partials (`fold_events_sql` grouped by part, as
+    the event store keeps them): merging those is far less work than folding every event again.
+    They are folded with the default `restart_s`; other rules fold the events.
     """
     if rules.end_tolerance_s < 0 or rules.restart_s < 0:
         raise ValueError("end_tolerance_s and restart_s must not be negative")
@@ -208,44 +214,14 @@ def build_sessions(
         conditions.append("simulated = ?")
         params.append(rules.simulated)
     where = " AND ".join(conditions) or "TRUE"
-    kinds = ", ".join(f"'{kind}'" for kind in KINDS)
-    k = {kind: i + 1 for i, kind in enumerate(KINDS)}  # list_position is 1-based
-    # The one pass over the events. It is the costly part of every refresh, so each event's type becomes a
-    # small integer once, all "has a … event" flags one bit_or, and timestamps integer microseconds (DuckDB
-    # aggregates TIMESTAMPTZ several times slower than BIGINT).
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {raw} AS
-        SELECT
-            session_id,
-            any_value(series) AS series,
-            any_value(episode) AS episode,
-            any_value(episode_version) AS episode_version,
-            any_value(viewer_id) AS viewer_id,
-            any_value(platform) AS platform,
-            any_value(market) AS market,
-            any_value(segment) AS segment,
-            min(us) AS first_us,
-            max(us) AS last_us,
-            max(seen_us) AS seen_us,
-            bit_or(bit) AS kinds,
-            max(CASE WHEN k = {k["seek"]} THEN from_position_s WHEN k <= {k["complete"]} THEN position_s END)
-                AS furthest_s,
-            max(position_s) FILTER (WHERE k = {k["complete"]}) AS complete_at_s,
-            min(us) FILTER (WHERE k = {k["complete"]}) AS complete_us,
-            max(us) FILTER (WHERE k IN ({k["play"]}, {k["progress"]}, {k["seek"]}) AND position_s <= $restart)
-                AS restart_us
-        FROM (
-            SELECT session_id, series, episode, episode_version, viewer_id, platform, market, segment,
-                   position_s, from_position_s, list_position([{kinds}], type) AS k, (1 << (k - 1))::INTEGER AS bit,
-                   epoch_us(client_ts) AS us, epoch_us(coalesce(received_ts, client_ts)) AS seen_us
-            FROM events
-            WHERE {_named(where)}
+    named = {f"p{i}": p for i, p in enumerate(params)}
+    if partials is not None and rules.restart_s == PARTIALS_RESTART_S:
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {merge_partials_sql(partials, _named(where))}", named)
+    else:
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS {fold_events_sql('events', _named(where))}",
+            {"restart": rules.restart_s, **named},
         )
-        GROUP BY session_id
-        """,
-        {"restart": rules.restart_s, **{f"p{i}": p for i, p in enumerate(params)}},
-    )
     _register_durations(conn, given, durations or {})
     row = conn.execute(f"SELECT max(seen_us) FROM {raw}").fetchone()
     cutoff_us = row[0] if row else None
@@ -311,6 +287,83 @@ def build_sessions(
         durations={(s, int(e), int(v)): float(d) for _, s, e, v, d in lengths},
         rules=rules,
     )
+
+
+PARTIALS_RESTART_S: Final = SessionRules().restart_s
+"""The `restart_s` session partials are folded with (a rewatch's threshold cannot be changed after folding)."""
+
+
+def fold_events_sql(source: str, where: str, *, by_simulated: bool = False) -> str:
+    """The one pass over the events: one row per session (and per `simulated` flag if `by_simulated`).
+
+    It is the costly part of every refresh, so each event's type becomes a small integer once, all
+    "has a … event" flags one bit_or, and timestamps integer microseconds (DuckDB aggregates
+    TIMESTAMPTZ several times slower than BIGINT). Every column is an aggregate that can be merged
+    again (`merge_partials_sql`), so parts folded apart combine into the same row. `$restart` is a
+    parameter: the position at or before which playing after a complete counts as a rewatch.
+    """
+    kinds = ", ".join(f"'{kind}'" for kind in KINDS)
+    k = {kind: i + 1 for i, kind in enumerate(KINDS)}  # list_position is 1-based
+    simulated = ", simulated" if by_simulated else ""
+    return f"""
+        SELECT
+            session_id{simulated},
+            any_value(series) AS series,
+            any_value(episode) AS episode,
+            any_value(episode_version) AS episode_version,
+            any_value(viewer_id) AS viewer_id,
+            any_value(platform) AS platform,
+            any_value(market) AS market,
+            any_value(segment) AS segment,
+            min(us) AS first_us,
+            max(us) AS last_us,
+            max(seen_us) AS seen_us,
+            bit_or(bit) AS kinds,
+            max(CASE WHEN k = {k["seek"]} THEN from_position_s WHEN k <= {k["complete"]} THEN position_s END)
+                AS furthest_s,
+            max(position_s) FILTER (WHERE k = {k["complete"]}) AS complete_at_s,
+            min(us) FILTER (WHERE k = {k["complete"]}) AS complete_us,
+            max(us) FILTER (WHERE k IN ({k["play"]}, {k["progress"]}, {k["seek"]}) AND position_s <= $restart)
+                AS restart_us
+        FROM (
+            SELECT session_id, series, episode, episode_version, viewer_id, platform, market, segment, simulated,
+                   position_s, from_position_s, list_position([{kinds}], type) AS k, (1 << (k - 1))::INTEGER AS bit,
+                   epoch_us(client_ts) AS us, epoch_us(coalesce(received_ts, client_ts)) AS seen_us
+            FROM {source}
+            WHERE {where}
+        )
+        GROUP BY session_id{simulated}
+        """
+
+
+def merge_partials_sql(source: str, where: str) -> str:
+    """Session partials (rows of `fold_events_sql` from separate parts) merged into one row per session.
+
+    Parts are written as events arrive, so almost every session lies in one part: its one row passes
+    through as it is, and only sessions split across parts are aggregated again (aggregating strings
+    is what costs, and most rows need none).
+    """
+    columns = (
+        "session_id, series, episode, episode_version, viewer_id, platform, market, segment, first_us, last_us, "
+        "seen_us, kinds, furthest_s, complete_at_s, complete_us, restart_us"
+    )
+    return f"""
+        WITH kept AS (
+            -- Joined and counted by a 64-bit hash of the id, which is several times quicker than the string;
+            -- a collision only sends two sessions through the exact aggregate below.
+            SELECT *, hash(session_id) AS h FROM {source} WHERE {where}
+        ), split AS (
+            SELECT h FROM kept GROUP BY h HAVING count(*) > 1
+        )
+        SELECT {columns} FROM kept ANTI JOIN split USING (h)
+        UNION ALL
+        SELECT
+            session_id, any_value(series), any_value(episode), any_value(episode_version), any_value(viewer_id),
+            any_value(platform), any_value(market), any_value(segment), min(first_us), max(last_us), max(seen_us),
+            bit_or(kinds), max(furthest_s), max(complete_at_s), min(complete_us), max(restart_us)
+        FROM kept SEMI JOIN split USING (h)
+        GROUP BY session_id
+        """
 
 
 def _named(where: str) -> str:

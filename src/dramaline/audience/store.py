@@ -32,6 +32,7 @@ import duckdb
 import numpy as np
 from pydantic import ValidationError
 
+from dramaline.audience import partials as session_partials
 from dramaline.audience import parts
 from dramaline.audience.parts import EVENT_COLUMN_TYPES as EVENT_COLUMN_TYPES
 from dramaline.audience.parts import EVENT_COLUMNS as EVENT_COLUMNS
@@ -100,8 +101,12 @@ class EventStore:
         """How many events are stored (from the manifest; no data is read)."""
         return sum(int(p["rows"]) for p in self._read_manifest()["parts"])
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB with a view `events` over the store as it is now (a snapshot)."""
+    def connect(self, *, partials: bool = False) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with a view `events` over the store as it is now (a snapshot).
+
+        With `partials`, also the view `session_partials` of each part folded into sessions (see
+        audience/partials.py; parts not folded yet are folded now), for build_sessions(partials=...).
+        """
         con = parts.new_connection(shared=False)
         files = self.parts()
         if files:
@@ -109,6 +114,11 @@ class EventStore:
         else:
             empty = ", ".join(f"NULL::{t} AS {c}" for c, t in EVENT_COLUMN_TYPES.items())
             con.execute(f"CREATE VIEW events AS SELECT {empty} WHERE false")
+        if partials:
+            folded = session_partials.ensure_partials(
+                con, self.events_dir, session_partials.partials_dir(self.root), [p.name for p in files]
+            )
+            session_partials.create_view(con, folded)
         return con
 
     # Writing
@@ -319,6 +329,8 @@ class StoreWriter:
         for path in store.ids_dir.iterdir():
             if path.name.replace(".npy", ".parquet") not in live:
                 path.unlink()
+        # Readers of a retired part may still fold it: keep its partials as long as the part itself.
+        session_partials.remove_stale(session_partials.partials_dir(store.root), live | retired)
         if store.inbox_dir.is_dir():  # an inbox temp file older than a day belongs to a dead server
             for path in store.inbox_dir.glob(parts.TMP_PREFIX + "*"):
                 if datetime.now(UTC).timestamp() - path.stat().st_mtime > 86400:

@@ -376,6 +376,7 @@ def _posterior(
 
 def folder_sessions(folder: Path) -> tuple[str, Sessions]:
     """The series id and the viewing sessions of the series in `folder`, every episode version's length known."""
+    from dramaline.audience.partials import PARTIALS_VIEW
     from dramaline.audience.sessions import build_sessions, durations_from_timelines
     from dramaline.audience.store import EventStore, series_id
     from dramaline.audience.timelines import load_timeline_versions
@@ -384,8 +385,8 @@ def folder_sessions(folder: Path) -> tuple[str, Sessions]:
     series = load_series(folder)
     sid = series_id(folder)
     timelines = {key: t.timeline for key, t in load_timeline_versions(folder, series).items()}
-    conn = EventStore(folder).connect()
-    return sid, build_sessions(conn, durations_from_timelines(sid, timelines), series=sid)
+    conn = EventStore(folder).connect(partials=True)
+    return sid, build_sessions(conn, durations_from_timelines(sid, timelines), series=sid, partials=PARTIALS_VIEW)
 
 
 def analyse_folder(
