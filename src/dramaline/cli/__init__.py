@@ -15,11 +15,13 @@ from dramaline.cli import (
     exchange,
     experiment,
     inspect,
+    localize,
     next_episodes,
     portfolio,
     produce,
     revise,
     season,
+    studio,
     write,
 )
 from dramaline.errors import DramalineError
@@ -41,6 +43,8 @@ experiment.register(app)
 revise.register(app)
 portfolio.register(app)
 season.register(app)
+localize.register(app)
+studio.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

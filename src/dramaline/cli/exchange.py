@@ -10,7 +10,7 @@ import typer
 
 from dramaline.cli.common import console, open_series
 from dramaline.errors import InvalidInputError
-from dramaline.series_folder import load_series, save_episode_version, save_series, write_text_atomic
+from dramaline.series_folder import write_text_atomic
 
 
 class ExportFormat(StrEnum):
@@ -62,24 +62,10 @@ def import_(
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInputError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8 and retry") from exc
-    from dramaline.exports.fountain import from_fountain
+    from dramaline.exports.fountain import import_into
 
     before = open_series(into)
-    after = from_fountain(text, before, source=str(file))
-    # The screenplay carries no version numbers: an edited episode becomes its next version (the
-    # one it replaces is kept, and viewers' events stay attributed to what they watched).
-    revised = [
-        e
-        for e in after.episodes
-        if e.number <= len(before.episodes)
-        and e.model_dump(exclude={"version"}) != before.episode(e.number).model_dump(exclude={"version"})
-    ]
-    added = [e for e in after.episodes if e.number > len(before.episodes)]
-    for episode in revised:
-        save_episode_version(into, episode, note=f"imported from {file.name}")
-    if added:
-        current = load_series(into)
-        save_series(current.with_episodes((*current.episodes, *added)), into)
+    revised, added = import_into(into, before, text, source=str(file), note=f"imported from {file.name}")
     changed = [f"{e.number} (v{before.episode(e.number).version + 1})" for e in revised] + [
         f"{e.number} (new)" for e in added
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from dramaline.cli.common import console, invalid_options
+from dramaline.errors import InvalidInputError
 from dramaline.model import Allocation, PeriodBudget, PortfolioAction, PortfolioPolicy
 
 _OPTIONS = {
@@ -53,6 +55,9 @@ def portfolio_command(
     max_share: Annotated[float | None, typer.Option(help="Most of each budget one series may get.")] = None,
     exploration: Annotated[float | None, typer.Option(help="Share of the budget kept for exploration.")] = None,
     diversity_floor: Annotated[float | None, typer.Option(help="Archetype evenness the budget keeps.")] = None,
+    market: Annotated[
+        str | None, typer.Option(help="Decide for one market (ISO code: MX) from its viewing, in its own state file.")
+    ] = None,
 ) -> None:
     """Decide this period's greenlights, promotion and sunsets across a studio's series, with the reasons.
 
@@ -62,7 +67,9 @@ def portfolio_command(
     from dramaline.decide.portfolio import PortfolioAllocator, apply_allocation
     from dramaline.decide.portfolio_io import load_state, read_studio, save_state
 
-    state = load_state(studio)
+    if market is not None and not re.fullmatch(r"[A-Z]{2}", market):
+        raise InvalidInputError(f"--market {market!r}: give an ISO 3166-1 country code in capitals, like MX or CN")
+    state = load_state(studio, market)
     overrides = {
         "sunset_completion_floor": sunset_floor,
         "sunset_confidence": sunset_confidence,
@@ -85,7 +92,7 @@ def portfolio_command(
     now = datetime.now(UTC)
     period = state.period + 1
     with console.status("reading the studio's series and audiences…"):
-        snapshots = read_studio(studio, state, as_of=now)
+        snapshots = read_studio(studio, state, as_of=now, market=market)
     allocation = PortfolioAllocator(policy, seed=period if seed is None else seed).allocate(
         snapshots, period_budget, period=period
     )
@@ -94,7 +101,7 @@ def portfolio_command(
         updated = apply_allocation(
             state.model_copy(update={"policy": policy, "budget": period_budget}), allocation, now
         )
-        path = save_state(studio, updated)
+        path = save_state(studio, updated, market)
         console.print(f"[bold green]recorded[/] period {period} in {path}")
     else:
         console.print("Nothing recorded: add --apply to record these decisions.")

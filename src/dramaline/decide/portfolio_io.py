@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from dramaline.audience.partials import PARTIALS_VIEW
 from dramaline.audience.server_series import find_series_folders
 from dramaline.audience.sessions import build_sessions, durations_from_timelines
 from dramaline.audience.store import EventStore, series_id
@@ -37,7 +38,7 @@ from dramaline.model import (
 )
 from dramaline.series_folder import SERIES_FILE, load_series, write_text_atomic
 
-__all__ = ["STATE_FILE", "load_state", "read_studio", "save_state", "snapshot_series", "studio_folders"]
+__all__ = ["STATE_FILE", "load_state", "read_studio", "save_state", "snapshot_series", "state_path", "studio_folders"]
 
 STATE_FILE = "portfolio.yaml"
 _HEADER = (
@@ -47,9 +48,14 @@ _HEADER = (
 _WEEK_US = 7 * 24 * 3600 * 1_000_000
 
 
-def load_state(studio: Path) -> PortfolioState:
-    """The portfolio state of `studio`, or a new one (default policy and budget) when it has no state file yet."""
-    path = studio / STATE_FILE
+def state_path(studio: Path, market: str | None = None) -> Path:
+    """STUDIO/portfolio.yaml, or STUDIO/portfolio.MX.yaml for the decisions of one market (its own state)."""
+    return studio / (f"portfolio.{market}.yaml" if market else STATE_FILE)
+
+
+def load_state(studio: Path, market: str | None = None) -> PortfolioState:
+    """The portfolio state of `studio` (in one market), or a new one when it has no state file yet."""
+    path = state_path(studio, market)
     if not path.is_file():
         return PortfolioState()
     try:
@@ -71,9 +77,9 @@ def load_state(studio: Path) -> PortfolioState:
         ) from exc
 
 
-def save_state(studio: Path, state: PortfolioState) -> Path:
-    """Write `state` to STUDIO/portfolio.yaml atomically: readers see the old state or the new, never a part."""
-    path = studio / STATE_FILE
+def save_state(studio: Path, state: PortfolioState, market: str | None = None) -> Path:
+    """Write `state` to its file (state_path) atomically: readers see the old state or the new, never a part."""
+    path = state_path(studio, market)
     body = yaml.safe_dump(state.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100)
     write_text_atomic(path, _HEADER.format(version=state.schema_version) + body)
     return path
@@ -92,20 +98,25 @@ def studio_folders(studio: Path) -> dict[str, Path]:
     return found
 
 
-def read_studio(studio: Path, state: PortfolioState, *, as_of: datetime | None = None) -> list[SeriesSnapshot]:
-    """A snapshot of every series in `studio` as of `as_of` (default now), in folder-name order."""
+def read_studio(
+    studio: Path, state: PortfolioState, *, as_of: datetime | None = None, market: str | None = None
+) -> list[SeriesSnapshot]:
+    """A snapshot of every series in `studio` as of `as_of` (default now), in folder-name order; with `market`,
+    from that market's viewing only."""
     when = as_of or datetime.now(UTC)
-    return [snapshot_series(folder, state, as_of=when) for folder in studio_folders(studio).values()]
+    return [snapshot_series(folder, state, as_of=when, market=market) for folder in studio_folders(studio).values()]
 
 
-def snapshot_series(folder: Path, state: PortfolioState, *, as_of: datetime) -> SeriesSnapshot:
+def snapshot_series(
+    folder: Path, state: PortfolioState, *, as_of: datetime, market: str | None = None
+) -> SeriesSnapshot:
     """The snapshot of the series in `folder`: scripts, viewing sessions up to `as_of`, and its portfolio record."""
     if as_of.tzinfo is None:
         raise InvalidInputError("as_of needs a time zone (for example datetime.now(UTC))")
     series = load_series(folder)
     sid = series_id(folder)
     beats = Counter(scene.beat for episode in series.episodes for scene in episode.scenes)
-    releases, weeks, simulated = _viewing(folder, sid, load_timeline_versions(folder, series), as_of)
+    releases, weeks, simulated = _viewing(folder, sid, load_timeline_versions(folder, series), as_of, market)
     record = state.series.get(sid)
     promotions = [
         PromotionSpend(age_days=max(0.0, (as_of - r.decided_at) / timedelta(days=1)), units=d.promotion)
@@ -131,26 +142,30 @@ def snapshot_series(folder: Path, state: PortfolioState, *, as_of: datetime) -> 
 
 
 def _viewing(
-    folder: Path, sid: str, timelines: Mapping[TimelineKey, EpisodeTimeline], as_of: datetime
+    folder: Path, sid: str, timelines: Mapping[TimelineKey, EpisodeTimeline], as_of: datetime, market: str | None
 ) -> tuple[list[EpisodeRelease], list[WeekCounts], float]:
     """Release ages (from each episode's first view), views and completions per 7-day window before `as_of`,
     and the share of the events that the audience simulator made."""
-    conn = EventStore(folder).connect()
+    conn = EventStore(folder).connect(partials=True)
     try:
         plain = {key: t.timeline for key, t in timelines.items()}
-        sessions = build_sessions(conn, durations_from_timelines(sid, plain), series=sid)
+        sessions = build_sessions(conn, durations_from_timelines(sid, plain), series=sid, partials=PARTIALS_VIEW)
         cutoff = int((as_of - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+        # A market's edition is released, watched and decided on its own: count only its sessions.
+        only, given = ("market = ?", [market]) if market else ("TRUE", [])
         first = conn.execute(
-            f"SELECT episode, min(start_us) FROM {sessions.table} WHERE started AND start_us <= ? "
+            f"SELECT episode, min(start_us) FROM {sessions.table} WHERE started AND start_us <= ? AND {only} "
             "GROUP BY episode ORDER BY episode",
-            [cutoff],
+            [cutoff, *given],
         ).fetchall()
         rows = conn.execute(
             f"SELECT (? - start_us) // {_WEEK_US} AS k, count(*), count(*) FILTER (WHERE completed) "
-            f"FROM {sessions.table} WHERE started AND start_us <= ? GROUP BY k ORDER BY k",
-            [cutoff, cutoff],
+            f"FROM {sessions.table} WHERE started AND start_us <= ? AND {only} GROUP BY k ORDER BY k",
+            [cutoff, cutoff, *given],
         ).fetchall()
-        found = conn.execute("SELECT avg(simulated::INTEGER) FROM events WHERE series = ?", [sid]).fetchone()
+        found = conn.execute(
+            f"SELECT avg(simulated::INTEGER) FROM events WHERE series = ? AND {only}", [sid, *given]
+        ).fetchone()
     finally:
         conn.close()
     releases = [EpisodeRelease(episode=int(e), age_days=(cutoff - int(us)) / 86_400e6) for e, us in first]

@@ -7,6 +7,7 @@ in Highland, Fade In, Final Draft or WriterSolo. Metadata a screenplay has no pl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -167,3 +168,30 @@ def _listed(script: Script, source: str, built: list[tuple[int, Episode]]) -> bo
                 "the title page Notes"
             )
     return True
+
+
+def import_into(
+    folder: Path, before: Series, text: str, *, source: str, note: str
+) -> tuple[list[Episode], list[Episode]]:
+    """Apply an edited screenplay to the series in `folder`; returns the episodes revised and those added.
+
+    The screenplay carries no version numbers: an edited episode becomes its next version (the one
+    it replaces is kept, and viewers' events stay attributed to what they watched); episodes past
+    the series' end are appended.
+    """
+    from dramaline.series_folder import load_series, save_episode_version, save_series
+
+    after = from_fountain(text, before, source=source)
+    revised = [
+        e
+        for e in after.episodes
+        if e.number <= len(before.episodes)
+        and e.model_dump(exclude={"version"}) != before.episode(e.number).model_dump(exclude={"version"})
+    ]
+    added = [e for e in after.episodes if e.number > len(before.episodes)]
+    for episode in revised:
+        save_episode_version(folder, episode, note=note)
+    if added:
+        current = load_series(folder)
+        save_series(current.with_episodes((*current.episodes, *added)), folder)
+    return revised, added

@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,8 @@ PREVIEW_SECONDS = 3.0
 PRODUCER = "dramaline"
 
 Progress = Callable[[str, int, int], None]
+Takes = dict[tuple[str, int], Path]
+"""(scene id, line index) → the line's voiced take in the cache."""
 
 
 @dataclass
@@ -50,6 +52,10 @@ class BuildSummary:
     reused: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     episodes: list[Path] = field(default_factory=list)
+
+
+Layout = Callable[[Series, Episode, Takes, Cache, BuildSummary], tuple[Takes, Timeline]]
+"""Lays an episode out from its takes instead of `timing.lay_out`; may replace takes (an edition's re-timing)."""
 
 
 @dataclass(frozen=True)
@@ -69,20 +75,27 @@ def make(
     *,
     episodes: Sequence[int] | None = None,
     progress: Progress | None = None,
+    series: Series | None = None,
+    out_dir: Path | None = None,
+    layout: Layout | None = None,
 ) -> BuildSummary:
-    """Build the selected episodes (all by default) of the series in `folder`."""
+    """Build the selected episodes (all by default) of the series in `folder`.
+
+    An edition of the series builds with the folder's cache from its own `series`, into its own
+    `out_dir`, with a `layout` that fits its speech into the original's timing.
+    """
     started = time.perf_counter()
-    series = load_series(folder)
+    series = load_series(folder) if series is None else series
     encode.ffmpeg_binary()  # check the tools before any work is spent
     encode.ffmpeg_binary("ffprobe")
     numbers = list(episodes) if episodes else [e.number for e in series.episodes]
     cache = Cache(folder / ".dramaline" / "cache")
     cache.clear_scratch()
-    out_dir = folder / "build" / production.preset.name
+    out_dir = out_dir or folder / "build" / production.preset.name
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()
     for n in numbers:
-        _make_episode(series, series.episode(n), production, cache, out_dir, summary, progress)
+        _make_episode(series, series.episode(n), production, cache, out_dir, summary, progress, layout)
     _write_otio(series, out_dir)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -96,12 +109,16 @@ def _make_episode(
     out_dir: Path,
     summary: BuildSummary,
     progress: Progress | None,
+    layout: Layout | None = None,
 ) -> None:
     preset = production.preset
     stem = f"ep{episode.number:03d}"
-    takes = _voice(series, episode, production.speech, cache, summary)
-    lengths = [[read_wav(takes[(s.id, i)]).frames(preset.fps) for i in range(len(s.lines))] for s in episode.scenes]
-    timeline = timing.lay_out(series, episode, lengths, preset)
+    takes = voice_lines(series, episode, production.speech, cache, summary)
+    if layout is None:
+        lengths = [[read_wav(takes[(s.id, i)]).frames(preset.fps) for i in range(len(s.lines))] for s in episode.scenes]
+        timeline = timing.lay_out(series, episode, lengths, preset)
+    else:
+        takes, timeline = layout(series, episode, takes, cache, summary)
 
     pictures = _stills(series, timeline, production.images, cache, summary, progress)
     jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
@@ -139,14 +156,25 @@ def _make_episode(
     _write_outputs(series, episode, timeline, joined, jobs, production, cache, out_dir, stem, summary)
 
 
-def _voice(
-    series: Series, episode: Episode, speech: SpeechModel, cache: Cache, summary: BuildSummary
-) -> dict[tuple[str, int], Path]:
-    """Every line's take, from the cache or freshly spoken (several at once: each is a subprocess)."""
+def voice_lines(
+    series: Series,
+    episode: Episode,
+    speech: SpeechModel,
+    cache: Cache,
+    summary: BuildSummary,
+    *,
+    voices: Mapping[tuple[str, int], Voice] | None = None,
+) -> Takes:
+    """Every line's take, from the cache or freshly spoken (several at once: each is a subprocess).
+
+    `voices` overrides the speaker's voice for some lines (scene id, line index): an edition speeds
+    up a line whose translation is too long for its place.
+    """
     wanted: dict[tuple[str, int], tuple[str, Line, Voice]] = {}
     for scene in episode.scenes:
         for i, line in enumerate(scene.lines):
             voice = series.narrator if line.speaker == NARRATOR else series.bible.character(line.speaker).voice
+            voice = voices.get((scene.id, i), voice) if voices else voice
             k = key(
                 "voice",
                 VOICE_VERSION,
