@@ -112,6 +112,12 @@ def run(target_s: float = 60.0, *, peer: bool = True) -> dict[str, float]:
         out = Path(tmp)
         ours_s, paths = ours(series, timeline, out)
         floor_s = floor(paths, out)
+        # The peer takes many times longer: show the first ratio now, in case the run is cut short.
+        print(
+            f"render: ours {ours_s:.1f} s, {ours_s / floor_s:.2f}x the bare encode; moviepy running",
+            file=sys.stderr,
+            flush=True,
+        )
         peer_s = moviepy_peer(series, timeline, out) if peer else None
     result = {
         "video_s": timeline.duration_frames / PRESET.fps,
