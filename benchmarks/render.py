@@ -114,7 +114,7 @@ def run(target_s: float = 60.0, *, peer: bool = True) -> dict[str, float]:
         floor_s = floor(paths, out)
         # The peer takes many times longer: show the first ratio now, in case the run is cut short.
         print(
-            f"render: ours {ours_s:.1f} s, {ours_s / floor_s:.2f}x the bare encode; moviepy running",
+            f"render: ours {ours_s:.1f} s, {ours_s / floor_s:.2f}x the bare encode",
             file=sys.stderr,
             flush=True,
         )
