@@ -4,18 +4,25 @@ the mixed audio muxed in, and ffprobe to check what came out. Frames become seco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dramaline.errors import ConfigError, MediaError
 from dramaline.model import Preset
+
+if TYPE_CHECKING:
+    from av.container import OutputContainer
+    from av.video.stream import VideoStream
 
 
 def ffmpeg_binary(name: str = "ffmpeg") -> str:
@@ -29,9 +36,14 @@ def ffmpeg_binary(name: str = "ffmpeg") -> str:
     return found
 
 
+def gop_frames(preset: Preset) -> int:
+    """Frames per GOP: closed, half a second, every one starting on a keyframe."""
+    return max(1, preset.fps // 2)
+
+
 def x264_args(preset: Preset, *, threads: int = 0) -> list[str]:
     """The master video encode (shared/platform-specs §1.2), closed GOP of half a second."""
-    gop = max(1, preset.fps // 2)
+    gop = gop_frames(preset)
     return [
         "-c:v", "libx264", "-preset", preset.x264_preset, "-crf", str(preset.crf),
         "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", str(gop), "-keyint_min", str(gop),
@@ -41,34 +53,81 @@ def x264_args(preset: Preset, *, threads: int = 0) -> list[str]:
 
 
 def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, threads: int = 0) -> int:
-    """Pipe RGB frames into libx264 and write a video-only MP4 segment at `out`; returns frames written."""
-    cmd = [
-        ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{preset.width_px}x{preset.height_px}",
-        "-r", str(preset.fps), "-i", "-", "-an", *x264_args(preset, threads=threads),
-        "-f", "mp4", str(out),
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None
+    """Encode RGB frames with libx264 in this process into a video-only MP4 segment at `out`; returns frames written.
+
+    In-process (PyAV) rather than piped into an ffmpeg child: each frame is handed to the encoder
+    where it lies, so 6 MB per 1080x1920 frame is never copied through a pipe and demuxed again,
+    which cost more than rendering the frame. The settings are those of `x264_args`. The frames are
+    drawn a little ahead in a helper thread: the encoder releases the GIL, so drawing the next frame
+    overlaps encoding this one.
+    """
+    import av  # here, not at import time: only the workers that encode need it
+
+    size = (preset.height_px, preset.width_px, 3)
     count = 0
-    try:
-        for frame in frames:
-            if frame.shape != (preset.height_px, preset.width_px, 3) or frame.dtype != np.uint8:
-                raise MediaError(
-                    f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs "
-                    f"({preset.height_px}, {preset.width_px}, 3) uint8"
-                )
-            proc.stdin.write(np.ascontiguousarray(frame).data)
+    with av.open(str(out), mode="w", format="mp4") as container:
+        stream = x264_stream(container, preset, threads=threads)
+        for frame in _ahead(frames):
+            if frame.shape != size or frame.dtype != np.uint8:
+                raise MediaError(f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs {size} uint8")
+            # Wraps the array without a copy; the BT.709 matrix matches the stream's colour tags.
+            picture = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="rgb24")
+            picture = picture.reformat(format="yuv420p", dst_colorspace="ITU709")
+            picture.pts = count
+            container.mux(stream.encode(picture))
             count += 1
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    _finish(proc, cmd)
+        container.mux(stream.encode(None))
     return count
+
+
+def _ahead(frames: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """Yield `frames`, drawn by a helper thread up to `depth` frames ahead; its errors are raised here."""
+    slots: queue.Queue[tuple[np.ndarray | None, BaseException | None]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def draw() -> None:
+        try:
+            for frame in frames:
+                if stop.is_set():
+                    return
+                slots.put((frame, None))
+            slots.put((None, None))
+        except BaseException as error:  # handed to the consumer, which raises it
+            slots.put((None, error))
+
+    worker = threading.Thread(target=draw, name="draw-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            frame, error = slots.get()
+            if error is not None:
+                raise error
+            if frame is None:
+                return
+            yield frame
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a helper waiting on a full queue, then let it finish
+            with contextlib.suppress(queue.Empty):
+                slots.get(timeout=0.05)
+
+
+_BT709 = 1  # AVCOL_PRI_BT709 = AVCOL_TRC_BT709 = AVCOL_SPC_BT709
+
+
+def x264_stream(container: OutputContainer, preset: Preset, *, threads: int = 0) -> VideoStream:
+    """A libx264 stream in `container` with `x264_args`' settings, set by the encoder's own option names."""
+    gop = str(gop_frames(preset))
+    stream = container.add_stream("libx264", rate=preset.fps)
+    stream.width, stream.height, stream.pix_fmt = preset.width_px, preset.height_px, "yuv420p"
+    context = stream.codec_context
+    context.thread_count = threads
+    context.color_primaries, context.color_trc, context.colorspace = (_BT709,) * 3
+    stream.options = {
+        "preset": preset.x264_preset, "crf": str(preset.crf), "profile": "high",
+        "g": gop, "keyint_min": gop, "sc_threshold": "0", "bf": "2", "flags": "+cgop",
+    }  # fmt: skip
+    return stream
 
 
 def mux(segments: Sequence[Path], audio_wav: Path, out: Path, *, metadata_args: Sequence[str] = ()) -> None:

@@ -23,7 +23,7 @@ from dramaline.model import Preset, Series, TimedScene
 from dramaline.produce.encode import encode_frames
 from dramaline.render import stills
 
-VERSION = 1
+VERSION = 2  # 2: encoded in-process by PyAV, BT.709 matrix
 
 
 class Still(BaseModel):
@@ -45,7 +45,8 @@ class SegmentJob(BaseModel):
     preset: Preset
     label_frames: int  # frames of the episode's opening that carry the AI label (0: none here)
     show_credits: bool
-    encoder_threads: int = 1
+    encoder_threads: int = 2
+    """x264's slice threads: a scene left alone at the end of a build still uses two cores."""
     stills: tuple[Still, ...] = ()
     """The scene's distinct generated pictures; none: the embedded renderer draws the scene."""
     shot_stills: tuple[int, ...] = ()
@@ -120,9 +121,9 @@ def frames(job: SegmentJob) -> Iterator[np.ndarray]:
         credits_overlay(job.preset, job.series.registration_number, job.series.language) if job.show_credits else None
     )
     for f, picture in enumerate(pictures(job)):
-        frame = picture if picture.flags.writeable else picture.copy()
+        frame = picture
         if f in cue_at or (label is not None and f < job.label_frames) or credits is not None:
-            frame = frame.copy()  # the renderer may hand back a cached frame; never draw on it
+            frame = picture.copy()  # the renderer may hand back a cached frame; never draw on it
         if f in cue_at:
             composite(frame, painter.paint(cue_at[f]))
         if label is not None and f < job.label_frames:

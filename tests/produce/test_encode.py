@@ -1,0 +1,83 @@
+"""The in-process encoder: frames in order, errors from the drawing thread, colour matrix, stream settings."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from dramaline.errors import MediaError
+from dramaline.model import Preset
+from dramaline.produce import encode
+
+SMALL = Preset(name="small", width_px=64, height_px=112, fps=30, crf=18, x264_preset="veryfast")
+
+
+def _frames(count: int, colour: tuple[int, int, int] | None = None) -> Iterator[np.ndarray]:
+    for i in range(count):
+        value = colour if colour is not None else (i * 8 % 256,) * 3
+        yield np.full((SMALL.height_px, SMALL.width_px, 3), value, np.uint8)
+
+
+def _decoded(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="gray") for f in container.decode(video=0)]
+
+
+def test_every_frame_arrives_in_order(tmp_path: Path) -> None:
+    out = tmp_path / "a.mp4"
+    assert encode.encode_frames(_frames(30), SMALL, out, threads=1) == 30
+    luma = [float(f.mean()) for f in _decoded(out)]
+    assert len(luma) == 30
+    assert all(b > a for a, b in itertools.pairwise(luma))  # the ramp survives, in order
+
+
+def test_stream_matches_the_master_settings(tmp_path: Path) -> None:
+    out = tmp_path / "a.mp4"
+    encode.encode_frames(_frames(20), SMALL, out, threads=2)
+    stream = encode.probe(out)["streams"][0]
+    assert (stream["codec_name"], stream["profile"], stream["pix_fmt"]) == ("h264", "High", "yuv420p")
+    assert (stream["color_space"], stream["color_primaries"], stream["color_transfer"]) == ("bt709",) * 3
+    assert stream["r_frame_rate"] == "30/1"
+    assert int(stream["nb_frames"]) == 20
+
+
+def test_colour_is_converted_with_the_bt709_matrix_it_is_tagged_with(tmp_path: Path) -> None:
+    out = tmp_path / "red.mp4"
+    encode.encode_frames(_frames(3, (255, 0, 0)), SMALL, out, threads=1)
+    with av.open(str(out)) as container:
+        y = next(iter(container.decode(video=0))).to_ndarray()[: SMALL.height_px]
+    # Limited-range luma of pure red: 16 + 219 * 0.2126 = 62.6 under BT.709 (BT.601 would give 81).
+    assert abs(float(np.median(y)) - 62.6) < 2
+
+
+def test_a_drawing_error_reaches_the_caller_and_no_thread_is_left(tmp_path: Path) -> None:
+    def broken() -> Iterator[np.ndarray]:
+        yield from _frames(5)
+        raise ValueError("scene 3 is set in 'moon', which is not in the bible")
+
+    before = threading.active_count()
+    with pytest.raises(ValueError, match="moon"):
+        encode.encode_frames(broken(), SMALL, tmp_path / "a.mp4", threads=1)
+    assert threading.active_count() == before
+
+
+def test_a_wrong_frame_size_is_explained_and_the_drawing_thread_stops(tmp_path: Path) -> None:
+    drawn = 0
+
+    def wrong_after_two() -> Iterator[np.ndarray]:
+        nonlocal drawn
+        for i, frame in enumerate(_frames(1000)):
+            drawn += 1
+            yield frame if i < 2 else frame[:, :10]
+
+    before = threading.active_count()
+    with pytest.raises(MediaError, match=r"frame 2 is \(112, 10, 3\)"):
+        encode.encode_frames(wrong_after_two(), SMALL, tmp_path / "a.mp4", threads=1)
+    assert threading.active_count() == before
+    assert drawn < 10  # drawing stopped instead of running on through all 1,000 frames
