@@ -129,8 +129,12 @@ def test_labels_are_in_the_file(built: tuple[Path, BuildSummary]) -> None:
 def test_second_make_is_all_cache_hits(built: tuple[Path, BuildSummary]) -> None:
     folder, first = built
     assert first.built["scene"] == 6 and first.built["episode"] == 2
+    # Where the first build's time went: every stage that ran is timed, within the build's own time.
+    assert {"voices", "scenes", "mix", "join", "outputs"} <= first.stage_seconds.keys()
+    assert first.stage_seconds["scenes"] > 0 and sum(first.stage_seconds.values()) <= first.seconds
     again = make(folder, production())
     assert sum(again.built.values()) == 0
+    assert "scenes" in again.stage_seconds and "join" not in again.stage_seconds  # nothing was joined again
     assert again.reused["scene"] == 6 and again.reused["line"] == first.built["line"]
 
 

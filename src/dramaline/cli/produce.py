@@ -98,6 +98,9 @@ def _build(folder: Path, numbers: list[int], preset_name: str, executor_spec: st
     for stage in stages:
         table.add_row(stage, str(summary.built[stage]), str(summary.reused[stage]))
     console.print(table)
+    if summary.stage_seconds:
+        spent = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in summary.stage_seconds.items())
+        console.print(f"time: {spent}")
     out_dir = folder / "build" / preset_name
     console.print(f"[bold green]episodes[/] -> {out_dir}  (e.g. {summary.episodes[0] if summary.episodes else '-'})")
 

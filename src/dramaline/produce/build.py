@@ -13,8 +13,9 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,17 @@ class BuildSummary:
     reused: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     episodes: list[Path] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds per stage (voices, stills, scenes, mix, join, outputs, signing): where a build's time went."""
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Add the time spent inside the block to `stage`."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
 Layout = Callable[[Series, Episode, Takes, Cache, BuildSummary], tuple[Takes, Timeline]]
@@ -113,14 +125,18 @@ def _make_episode(
 ) -> None:
     preset = production.preset
     stem = f"ep{episode.number:03d}"
-    takes = voice_lines(series, episode, production.speech, cache, summary)
-    if layout is None:
-        lengths = [[read_wav(takes[(s.id, i)]).frames(preset.fps) for i in range(len(s.lines))] for s in episode.scenes]
-        timeline = timing.lay_out(series, episode, lengths, preset)
-    else:
-        takes, timeline = layout(series, episode, takes, cache, summary)
+    with summary.timing("voices"):
+        takes = voice_lines(series, episode, production.speech, cache, summary)
+        if layout is None:
+            lengths = [
+                [read_wav(takes[(s.id, i)]).frames(preset.fps) for i in range(len(s.lines))] for s in episode.scenes
+            ]
+            timeline = timing.lay_out(series, episode, lengths, preset)
+        else:
+            takes, timeline = layout(series, episode, takes, cache, summary)
 
-    pictures = _stills(series, timeline, production.images, cache, summary, progress)
+    with summary.timing("stills"):
+        pictures = _stills(series, timeline, production.images, cache, summary, progress)
     jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
     keys = [key("segment", segments.VERSION, [digest(job)], {"render": segments.renderer_id(job)}) for job in jobs]
     found = {i: cache.get(k) for i, k in enumerate(keys)}
@@ -129,17 +145,19 @@ def _make_episode(
     done = len(jobs) - len(missing)
     if progress:
         progress(f"episode {episode.number} scenes", done, len(jobs))
-    for j, data in production.executor.run(segments.render_segment, [jobs[i] for i in missing]):
-        scratch = cache.scratch(".mp4")
-        scratch.write_bytes(data)
-        found[missing[j]] = cache.put(keys[missing[j]], "segment", scratch)
-        summary.built["scene"] += 1
-        done += 1
-        if progress:
-            progress(f"episode {episode.number} scenes", done, len(jobs))
+    with summary.timing("scenes"):
+        for j, data in production.executor.run(segments.render_segment, [jobs[i] for i in missing]):
+            scratch = cache.scratch(".mp4")
+            scratch.write_bytes(data)
+            found[missing[j]] = cache.put(keys[missing[j]], "segment", scratch)
+            summary.built["scene"] += 1
+            done += 1
+            if progress:
+                progress(f"episode {episode.number} scenes", done, len(jobs))
     segment_paths = [p for _, p in sorted(found.items()) if p is not None]
 
-    audio = _audio(series, timeline, takes, cache, summary)
+    with summary.timing("mix"):
+        audio = _audio(series, timeline, takes, cache, summary)
     metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
     meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
     ep_key = key(
@@ -147,13 +165,17 @@ def _make_episode(
     )
     joined = cache.get(ep_key)
     if joined is None:
-        scratch = cache.scratch(".mp4")
-        encode.mux(segment_paths, audio, scratch, metadata_args=meta_args)
-        joined = cache.put(ep_key, "episode", scratch)
+        with summary.timing("join"):
+            scratch = cache.scratch(".mp4")
+            encode.mux(segment_paths, audio, scratch, metadata_args=meta_args)
+            joined = cache.put(ep_key, "episode", scratch)
         summary.built["episode"] += 1
     else:
         summary.reused["episode"] += 1
-    _write_outputs(series, episode, timeline, joined, jobs, production, cache, out_dir, stem, summary)
+    with summary.timing("outputs"):
+        _write_outputs(series, episode, timeline, joined, jobs, production, cache, out_dir, stem)
+    with summary.timing("signing" if production.signer else "outputs"):
+        summary.episodes.append(_deliver(series, episode, joined, production, out_dir, stem))
 
 
 def voice_lines(
@@ -297,8 +319,8 @@ def _write_outputs(
     cache: Cache,
     out_dir: Path,
     stem: str,
-    summary: BuildSummary,
 ) -> None:
+    """Timeline JSON, captions, cover and preview beside the episode."""
     preset = production.preset
     cues = [c for s in timeline.scenes for line in s.lines for c in line.cues]
     plan = json.dumps(timeline.model_dump(mode="json"), indent=1)
@@ -326,6 +348,9 @@ def _write_outputs(
         clip = cache.put(preview_key, "preview", scratch)
     _copy_atomic(clip, out_dir / f"{stem}.preview.mp4")
 
+
+def _deliver(series: Series, episode: Episode, joined: Path, production: Production, out_dir: Path, stem: str) -> Path:
+    """The finished episode into the output folder, C2PA-signed when the build has a signer."""
     final = out_dir / f"{stem}.mp4"
     title = f"{series.title} — {episode.title}"
     signer = production.signer
@@ -334,7 +359,7 @@ def _write_outputs(
     else:
         # Signing is the very last step: any remux after it would strip the manifest.
         encode.write_atomic_via(final, lambda tmp: signer(joined, tmp, title))
-    summary.episodes.append(final)
+    return final
 
 
 def _write_otio(series: Series, out_dir: Path) -> None:
