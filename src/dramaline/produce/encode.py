@@ -41,13 +41,24 @@ def gop_frames(preset: Preset) -> int:
     return max(1, preset.fps // 2)
 
 
+def x264_options(preset: Preset) -> dict[str, str]:
+    """The master video encode (shared/platform-specs §1.2), closed GOP of half a second, as libx264's options.
+
+    One table for both encoders: the segments set these on PyAV's libx264, the preview passes them
+    to ffmpeg's command line (`x264_args`), so the two cannot drift apart.
+    """
+    gop = str(gop_frames(preset))
+    return {
+        "preset": preset.x264_preset, "crf": str(preset.crf), "profile": "high",
+        "g": gop, "keyint_min": gop, "sc_threshold": "0", "bf": "2", "flags": "+cgop",
+    }  # fmt: skip
+
+
 def x264_args(preset: Preset, *, threads: int = 0) -> list[str]:
-    """The master video encode (shared/platform-specs §1.2), closed GOP of half a second."""
-    gop = gop_frames(preset)
+    """`x264_options` as ffmpeg command-line arguments for the video stream, with its pixel format and colour tags."""
+    options = [arg for name, value in x264_options(preset).items() for arg in (f"-{name}:v", value)]
     return [
-        "-c:v", "libx264", "-preset", preset.x264_preset, "-crf", str(preset.crf),
-        "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", str(gop), "-keyint_min", str(gop),
-        "-sc_threshold", "0", "-bf", "2", "-flags", "+cgop", "-threads", str(threads),
+        "-c:v", "libx264", *options, "-pix_fmt", "yuv420p", "-threads", str(threads),
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
     ]  # fmt: skip
 
@@ -57,7 +68,7 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
 
     In-process (PyAV) rather than piped into an ffmpeg child: each frame is handed to the encoder
     where it lies, so 6 MB per 1080x1920 frame is never copied through a pipe and demuxed again,
-    which cost more than rendering the frame. The settings are those of `x264_args`. The frames are
+    which cost more than rendering the frame. The settings are `x264_options`. The frames are
     drawn a little ahead in a helper thread: the encoder releases the GIL, so drawing the next frame
     overlaps encoding this one.
     """
@@ -116,17 +127,14 @@ _BT709 = 1  # AVCOL_PRI_BT709 = AVCOL_TRC_BT709 = AVCOL_SPC_BT709
 
 
 def x264_stream(container: OutputContainer, preset: Preset, *, threads: int = 0) -> VideoStream:
-    """A libx264 stream in `container` with `x264_args`' settings, set by the encoder's own option names."""
-    gop = str(gop_frames(preset))
+    """A libx264 stream in `container` with `x264_options`, yuv420p and the BT.709 colour tags."""
     stream = container.add_stream("libx264", rate=preset.fps)
     stream.width, stream.height, stream.pix_fmt = preset.width_px, preset.height_px, "yuv420p"
     context = stream.codec_context
     context.thread_count = threads
     context.color_primaries, context.color_trc, context.colorspace = (_BT709,) * 3
-    stream.options = {
-        "preset": preset.x264_preset, "crf": str(preset.crf), "profile": "high",
-        "g": gop, "keyint_min": gop, "sc_threshold": "0", "bf": "2", "flags": "+cgop",
-    }  # fmt: skip
+    options: dict[str, object] = {**x264_options(preset)}
+    stream.options = options
     return stream
 
 
@@ -183,12 +191,7 @@ def write_atomic_via(out: Path, make: Any) -> None:
 
 
 def _finish(proc: subprocess.Popen[bytes], cmd: list[str]) -> None:
-    if proc.stdin is not None and proc.stdin.closed:
-        # communicate() would flush the closed pipe; read what ffmpeg said and wait instead.
-        err = proc.stderr.read() if proc.stderr is not None else b""
-        proc.wait()
-    else:
-        _, err = proc.communicate()
+    _, err = proc.communicate()
     if proc.returncode != 0:
         message = err.decode(errors="replace").strip().splitlines()
         tail = " | ".join(message[-3:]) or f"exit status {proc.returncode}"
