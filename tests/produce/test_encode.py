@@ -81,3 +81,24 @@ def test_a_wrong_frame_size_is_explained_and_the_drawing_thread_stops(tmp_path: 
         encode.encode_frames(wrong_after_two(), SMALL, tmp_path / "a.mp4", threads=1)
     assert threading.active_count() == before
     assert drawn < 10  # drawing stopped instead of running on through all 1,000 frames
+
+
+def test_a_frame_handed_in_again_encodes_like_a_copy_of_it(tmp_path: Path) -> None:
+    # The encoder converts a repeated array once and sends its picture again: the stream must be
+    # the same as when every frame is a fresh array, frame for frame.
+    held = [np.full((SMALL.height_px, SMALL.width_px, 3), v, np.uint8) for v in (40, 120, 200)]
+    order = [0, 0, 0, 1, 1, 2, 2, 2, 2, 0]
+
+    def again() -> Iterator[np.ndarray]:
+        for i in order:
+            yield held[i]
+
+    def copies() -> Iterator[np.ndarray]:
+        for i in order:
+            yield held[i].copy()
+
+    assert encode.encode_frames(again(), SMALL, tmp_path / "a.mp4", threads=1) == len(order)
+    encode.encode_frames(copies(), SMALL, tmp_path / "b.mp4", threads=1)
+    a, b = _decoded(tmp_path / "a.mp4"), _decoded(tmp_path / "b.mp4")
+    assert len(a) == len(b) == len(order)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
