@@ -1,6 +1,6 @@
 """A revision rebuilds only what it changed: the production line's segment keys move only for edited scenes.
 
-`make` keys each scene's segment by the digest of its job (the scene timed from its own start,
+`make` keys each shot's segment by the digest of its job (the shot timed from its own start,
 the looks and place it shows, the preset), and voices each line by its text, emotion and voice.
 Laying both versions out from their word counts, as `make` would with voices of that length,
 and keying every scene's job the way `make` does, shows the rebuild set without rendering.
@@ -11,8 +11,7 @@ from __future__ import annotations
 from dramaline.audience.timelines import estimate_timeline
 from dramaline.model import PRESETS, ColdOpen, Episode, Evidence, RevisionPlan, Series, TightenScene
 from dramaline.produce import segments
-from dramaline.produce.build import _segment_job
-from dramaline.produce.cache import digest, key
+from dramaline.produce.build import _segment_job, segment_key
 from dramaline.revise.apply import apply_plan
 from dramaline.revise.diff import diff_episodes
 from tests.revise.scripts import series_in_shape
@@ -21,12 +20,12 @@ WHY = Evidence(summary="Scene 2 lost viewers.")
 PRESET = PRESETS["draft"]
 
 
-def segment_keys(series: Series, episode: Episode) -> dict[str, str]:
-    """Scene id → the cache key `make` gives that scene's segment."""
+def segment_keys(series: Series, episode: Episode) -> dict[str, tuple[str, ...]]:
+    """Scene id → the cache keys `make` gives that scene's segments (one per shot)."""
     timeline = estimate_timeline(series, episode, preset=PRESET)
     jobs = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
     return {
-        placed.scene_id: key("segment", segments.VERSION, [digest(job)], {"render": segments.renderer_id(job)})
+        placed.scene_id: tuple(segment_key(part) for part in segments.split(job))
         for placed, job in zip(timeline.scenes, jobs, strict=True)
     }
 

@@ -93,6 +93,7 @@ from dramaline.model.portfolio import (
 from dramaline.model.production import (
     PRESETS,
     CameraMove,
+    Continuity,
     Cue,
     Preset,
     Shot,
@@ -173,6 +174,7 @@ __all__ = [
     "CliffhangerStyle",
     "ColdOpen",
     "ContentRating",
+    "Continuity",
     "Costume",
     "CredibleInterval",
     "Cue",

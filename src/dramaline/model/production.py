@@ -94,6 +94,23 @@ class TimedScene(Frozen):
         return self.end_frame - self.start_frame
 
 
+class Continuity(Frozen):
+    """What a stretch of a scene, drawn on its own, carries in from the rest of the scene.
+
+    A scene is drawn shot by shot so that an edit re-draws only the shots it touches; these are
+    the few things a shot's pixels take from outside it. The defaults are a whole scene's.
+    """
+
+    opening: bool = Field(default=True, description="starts the scene: the cut lands with the whip flash")
+    odd_first_shot: bool = Field(default=False, description="its first shot is an odd-numbered shot of the scene")
+    carried: tuple[tuple[Slug, Emotion], ...] = Field(
+        default=(), description="each character's emotion from their last line before this stretch"
+    )
+    held_frames: int | None = Field(
+        default=None, ge=0, description="a cliffhanger's last frames held still; None: as this scene's length gives"
+    )
+
+
 class Timeline(Frozen):
     """An episode laid out in frames: what the renderer draws and the analytics map drop-offs onto."""
 

@@ -1,8 +1,8 @@
 """`dramaline make`: a series folder -> finished episodes, building only what is not in the cache.
 
 Per episode, in order: voice every line (cached per line) -> lay out the timeline -> with an image
-backend, fetch each shot's still (cached per picture) -> render and encode every scene as a
-segment (cached per scene, run by the executor) -> mix and master the audio (cached) -> join the
+backend, fetch each shot's still (cached per picture) -> render and encode every shot as a
+segment (cached per shot, run by the executor) -> mix and master the audio (cached) -> join the
 segments and mux the audio with the AIGC metadata (cached) -> write the outputs (episode MP4,
 captions, cover, preview, timeline JSON) and sign with C2PA last.
 """
@@ -138,23 +138,8 @@ def _make_episode(
     with summary.timing("stills"):
         pictures = _stills(series, timeline, production.images, cache, summary, progress)
     jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
-    keys = [key("segment", segments.VERSION, [digest(job)], {"render": segments.renderer_id(job)}) for job in jobs]
-    found = {i: cache.get(k) for i, k in enumerate(keys)}
-    missing = [i for i, p in found.items() if p is None]
-    summary.reused["scene"] += len(jobs) - len(missing)
-    done = len(jobs) - len(missing)
-    if progress:
-        progress(f"episode {episode.number} scenes", done, len(jobs))
     with summary.timing("scenes"):
-        for j, data in production.executor.run(segments.render_segment, [jobs[i] for i in missing]):
-            scratch = cache.scratch(".mp4")
-            scratch.write_bytes(data)
-            found[missing[j]] = cache.put(keys[missing[j]], "segment", scratch)
-            summary.built["scene"] += 1
-            done += 1
-            if progress:
-                progress(f"episode {episode.number} scenes", done, len(jobs))
-    segment_paths = [p for _, p in sorted(found.items()) if p is not None]
+        segment_paths = _segments(jobs, production, cache, summary, progress, f"episode {episode.number} shots")
 
     with summary.timing("mix"):
         audio = _audio(series, timeline, takes, cache, summary)
@@ -176,6 +161,47 @@ def _make_episode(
         _write_outputs(series, episode, timeline, joined, jobs, production, cache, out_dir, stem)
     with summary.timing("signing" if production.signer else "outputs"):
         summary.episodes.append(_deliver(series, episode, joined, production, out_dir, stem))
+
+
+def segment_key(job: segments.SegmentJob) -> str:
+    """The cache key of one segment: the digest of its job, and what draws it."""
+    return key("segment", segments.VERSION, [digest(job)], {"render": segments.renderer_id(job)})
+
+
+def _segments(
+    jobs: list[segments.SegmentJob],
+    production: Production,
+    cache: Cache,
+    summary: BuildSummary,
+    progress: Progress | None,
+    what: str,
+) -> list[Path]:
+    """Every scene's segments in order, each shot from the cache or drawn by the executor.
+
+    A scene counts as built when any of its shots had to be drawn, as reused when none did.
+    """
+    parts = [(i, part) for i, job in enumerate(jobs) for part in segments.split(job)]
+    keys = [segment_key(part) for _, part in parts]
+    found = {j: cache.get(k) for j, k in enumerate(keys)}
+    missing = [j for j, p in found.items() if p is None]
+    drawn = {parts[j][0] for j in missing}
+    summary.built["scene"] += len(drawn)
+    summary.reused["scene"] += len(jobs) - len(drawn)
+    summary.reused["shot"] += len(parts) - len(missing)
+    done = len(parts) - len(missing)
+    if progress:
+        progress(what, done, len(parts))
+    # Longest first: a long shot started last would leave the other workers idle at the end.
+    missing.sort(key=lambda j: -parts[j][1].scene.duration_frames)
+    for n, data in production.executor.run(segments.render_segment, [parts[j][1] for j in missing]):
+        scratch = cache.scratch(".mp4")
+        scratch.write_bytes(data)
+        found[missing[n]] = cache.put(keys[missing[n]], "segment", scratch)
+        summary.built["shot"] += 1
+        done += 1
+        if progress:
+            progress(what, done, len(parts))
+    return [p for _, p in sorted(found.items()) if p is not None]
 
 
 def voice_lines(

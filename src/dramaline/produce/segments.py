@@ -1,9 +1,12 @@
-"""One scene -> one encoded video segment: rendered frames, captions and labels burned in.
+"""A scene's shots -> encoded video segments: rendered frames, captions and labels burned in.
 
-A segment job is self-contained and picklable, so any executor (a local process pool, or Ray
-workers on other machines) can run it and hand back the segment's bytes. Its pictures come from
-the embedded renderer, or, when the build has an image backend, from the generated stills the job
-carries (as bytes: a worker on another machine has no access to this machine's cache).
+A scene is drawn as one segment per shot (`split`), each keyed by only what its own frames show,
+so an edit re-draws just the shots it touches: shots after an edited line only move in time, and
+moving does not change a segment. A segment job is self-contained and picklable, so any executor
+(a local process pool, or Ray workers on other machines) can run it and hand back the segment's
+bytes. Its pictures come from the embedded renderer, or, when the build has an image backend, from
+the generated stills the job carries (as bytes: a worker on another machine has no access to this
+machine's cache).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, Serializer
 from dramaline import render
 from dramaline.captions.render import CaptionPainter, Overlay, composite
 from dramaline.labels.visible import LABEL_SECONDS, credits_overlay, label_overlay
-from dramaline.model import Preset, Series, TimedScene
+from dramaline.model import NARRATOR, Continuity, Emotion, Preset, Series, TimedLine, TimedScene
 from dramaline.produce.encode import encode_frames
 from dramaline.render import stills
+from dramaline.render.scene import held_frames
 
-VERSION = 2  # 2: encoded in-process by PyAV, BT.709 matrix
+VERSION = 3  # 2: encoded in-process by PyAV, BT.709 matrix; 3: a segment per shot
 
 
 class Still(BaseModel):
@@ -40,11 +44,13 @@ class SegmentJob(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    scene: TimedScene  # shifted to start at frame 0, so a scene's pixels do not depend on its place
-    series: Series  # only the parts the scene shows go into the key (see build.segment_key)
+    scene: TimedScene  # timed from its own start, so a scene's pixels do not depend on its place
+    series: Series  # only the parts the scene shows go into the key (see build._segment_job)
     preset: Preset
-    label_frames: int  # frames of the episode's opening that carry the AI label (0: none here)
+    label_frames: int  # this segment's first frames that carry the AI label (0: none here)
     show_credits: bool
+    continuity: Continuity = Continuity()
+    """What a shot drawn on its own carries in from the rest of its scene (`split`)."""
     encoder_threads: int = 2
     """x264's slice threads: a scene left alone at the end of a build still uses two cores."""
     stills: tuple[Still, ...] = ()
@@ -66,8 +72,14 @@ class SegmentJob(BaseModel):
 def pictures(job: SegmentJob) -> Iterator[np.ndarray]:
     """The scene's frames before captions and labels: from its stills, or drawn by the embedded renderer."""
     if job.stills:
-        return stills.render_frames(job.scene, [s.png for s in job.stills], job.shot_stills, job.preset)
-    return render.render_scene(job.scene, job.series, job.preset)
+        return stills.render_frames(
+            job.scene,
+            [s.png for s in job.stills],
+            job.shot_stills,
+            job.preset,
+            odd_first_shot=job.continuity.odd_first_shot,
+        )
+    return render.render_scene(job.scene, job.series, job.preset, job.continuity)
 
 
 def renderer_id(job: SegmentJob) -> str:
@@ -77,11 +89,20 @@ def renderer_id(job: SegmentJob) -> str:
 
 def shifted(scene: TimedScene) -> TimedScene:
     """The scene with every frame number relative to its own start."""
-    d = scene.start_frame
+    return _moved(scene, scene.start_frame)
+
+
+def _moved(
+    scene: TimedScene, d: int, lines: tuple[TimedLine, ...] | None = None, shots: slice = slice(None)
+) -> TimedScene:
+    """`scene` (with only `lines` and the `shots` slice, if given) with every frame number `d` earlier."""
+    lines = scene.lines if lines is None else lines
+    kept = scene.shots[shots]
+    start, end = (kept[0].start_frame, kept[-1].end_frame) if kept else (scene.start_frame, scene.end_frame)
     return scene.model_copy(
         update={
-            "start_frame": 0,
-            "end_frame": scene.end_frame - d,
+            "start_frame": start - d,
+            "end_frame": end - d,
             "lines": tuple(
                 line.model_copy(
                     update={
@@ -90,17 +111,71 @@ def shifted(scene: TimedScene) -> TimedScene:
                         "cues": tuple(
                             c.model_copy(update={"start_frame": c.start_frame - d, "end_frame": c.end_frame - d})
                             for c in line.cues
+                            if c.end_frame > start and c.start_frame < end
                         ),
                     }
                 )
-                for line in scene.lines
+                for line in lines
             ),
             "shots": tuple(
-                s.model_copy(update={"start_frame": s.start_frame - d, "end_frame": s.end_frame - d})
-                for s in scene.shots
+                s.model_copy(update={"start_frame": s.start_frame - d, "end_frame": s.end_frame - d}) for s in kept
             ),
         }
     )
+
+
+def split(job: SegmentJob) -> list[SegmentJob]:
+    """The scene's job as one job per shot, which together draw exactly the frames the whole job would.
+
+    Each shot's job holds only what its frames show: its shot, the lines spoken during it (timed
+    from the shot, or from the start of a line already under way), the emotion each character
+    carries in, whether it opens the scene, the parity of its place (pans alternate) and its part
+    of the opening label. A cliffhanger's held frame is drawn with the shot it freezes, so the
+    shots from that one to the end stay together.
+    """
+    scene = job.scene
+    shots = scene.shots
+    if len(shots) <= 1:
+        return [job]
+    hold = held_frames(scene, job.preset.fps)
+    tail = len(shots) - 1  # the first shot of the last group: the one whose frame the freeze holds
+    if hold:
+        frozen = scene.end_frame - hold - 1
+        tail = next(i for i, s in enumerate(shots) if s.start_frame <= frozen < s.end_frame)
+    groups = [(i, i + 1) for i in range(tail)] + [(tail, len(shots))]
+    parts = []
+    for a, b in groups:
+        t0, t1 = shots[a].start_frame, shots[b - 1].end_frame
+        lines = tuple(x for x in scene.lines if x.end_frame > t0 and x.start_frame < t1)
+        d = min([t0, *(x.start_frame for x in lines)])
+        used = sorted(set(job.shot_stills[a:b]))
+        parts.append(
+            job.model_copy(
+                update={
+                    "scene": _moved(scene, d, lines, slice(a, b)),
+                    "label_frames": max(0, job.label_frames - t0),
+                    "show_credits": job.show_credits and job.label_frames > t0,
+                    "continuity": Continuity(
+                        opening=a == 0,
+                        odd_first_shot=a % 2 == 1,
+                        carried=_carried(scene, t0),
+                        held_frames=hold if b == len(shots) else 0,
+                    ),
+                    "stills": tuple(job.stills[k] for k in used),
+                    "shot_stills": tuple(used.index(k) for k in job.shot_stills[a:b]),
+                }
+            )
+        )
+    return parts
+
+
+def _carried(scene: TimedScene, frame: int) -> tuple[tuple[str, Emotion], ...]:
+    """Each on-screen character's emotion from the last line they started before `frame`."""
+    carried: dict[str, Emotion] = {}
+    for line in sorted(scene.lines, key=lambda x: x.start_frame):
+        if line.start_frame < frame and line.speaker != NARRATOR:
+            carried[line.speaker] = line.emotion
+    return tuple(sorted(carried.items()))
 
 
 def label_frames_for(preset: Preset) -> int:
@@ -121,8 +196,9 @@ def frames(job: SegmentJob) -> Iterator[np.ndarray]:
         credits_overlay(job.preset, job.series.registration_number, job.series.language) if job.show_credits else None
     )
     last: tuple[np.ndarray, object, np.ndarray] | None = None  # (picture, overlays, finished frame)
-    for f, picture in enumerate(pictures(job)):
-        labelled = label is not None and f < job.label_frames
+    for k, picture in enumerate(pictures(job)):
+        f = job.scene.start_frame + k
+        labelled = label is not None and k < job.label_frames
         overlays = (cue_at.get(f), labelled)
         if last is not None and picture is last[0] and overlays == last[1]:
             # The same picture under the same captions: hand on the same finished frame, which

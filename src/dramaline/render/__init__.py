@@ -9,7 +9,7 @@ camera over the generated still.
 from dramaline.render.scene import render_scene, render_still
 from dramaline.render.shots import plan_shots
 
-VERSION: int = 1
+VERSION: int = 2  # 2: the view from a car window scrolls from each cut
 """Bumped whenever the same inputs would draw differently; part of every render cache key."""
 
 __all__ = ["VERSION", "plan_shots", "render_scene", "render_still"]

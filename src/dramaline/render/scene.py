@@ -16,6 +16,7 @@ from dramaline.model import (
     NARRATOR,
     BeatType,
     Character,
+    Continuity,
     Emotion,
     Preset,
     Series,
@@ -72,8 +73,9 @@ class _Rig:
 class SceneRenderer:
     """Draws the frames of one scene; build once per scene, then ask for frames in any order."""
 
-    def __init__(self, scene: TimedScene, series: Series, preset: Preset) -> None:
+    def __init__(self, scene: TimedScene, series: Series, preset: Preset, continuity: Continuity | None = None) -> None:
         self.scene, self.preset = scene, preset
+        self.continuity = continuity = continuity or Continuity()
         self.width, self.height, self.fps = preset.width_px, preset.height_px, preset.fps
         bible = series.bible
         try:
@@ -97,10 +99,9 @@ class SceneRenderer:
         self.rigs = [self._rig(shot, i) for i, shot in enumerate(self.shots)]
         self.starts = [s.start_frame for s in self.shots]
         self.lines = sorted((x for x in scene.lines if x.speaker != NARRATOR), key=lambda x: x.start_frame)
-        self.freeze_at = scene.end_frame
-        hold = max(1, round(FREEZE_SECONDS * self.fps))
-        if scene.beat is BeatType.CLIFFHANGER and scene.duration_frames > 2 * hold:
-            self.freeze_at = scene.end_frame - hold
+        self.carried = dict(continuity.carried)
+        held = held_frames(scene, self.fps) if continuity.held_frames is None else continuity.held_frames
+        self.freeze_at = scene.end_frame - held
         # Reused between consecutive frames: the composed stage and the frame last handed out.
         self._buffers = compose.Buffers(self.width * self.height * 3)
         self._stages: list[Pixels] = []  # the set and figures composed for _stage_key, and copies
@@ -114,7 +115,7 @@ class SceneRenderer:
     def _rig(self, shot: Shot, index: int) -> _Rig:
         w, h = self.width, self.height
         ids = [c.id for c in self.cast]
-        flip = index % 2 == 1
+        flip = (index + self.continuity.odd_first_shot) % 2 == 1
         if shot.kind is ShotKind.ESTABLISHING or shot.subject not in ids:
             return _Rig(shot, True, self._wide_figures(), (w / 2, h * 0.42), flip)
         subject = self.cast[ids.index(shot.subject)]
@@ -163,7 +164,7 @@ class SceneRenderer:
         """(emotion, mouth) of each figure in the rig at `frame`."""
         out = []
         for fig in rig.figures:
-            emotion, mouth = Emotion.NEUTRAL, 0
+            emotion, mouth = self.carried.get(fig.character.id, Emotion.NEUTRAL), 0
             for line in self.lines:
                 if line.speaker != fig.character.id or line.start_frame > frame:
                     continue
@@ -189,7 +190,7 @@ class SceneRenderer:
             return self._freeze()
         i = bisect.bisect_right(self.starts, f) - 1
         rig = self.rigs[i]
-        k = f - self.scene.start_frame
+        k = f - self.scene.start_frame if self.continuity.opening else len(START_FLASH)
         v = camera.view(rig.shot, f, self.width, self.height, rig.anchor, fps=self.fps, flip=rig.flip)
         if k < len(START_FLASH):  # the whip: the new scene slides in under the flash
             v = camera.View(v.dx + (len(START_FLASH) - k) * 0.03 * self.width, v.dy, v.zoom, v.anchor)
@@ -199,7 +200,7 @@ class SceneRenderer:
         layers = self._layers(rig, f, ox, oy, v.dx, v.dy)
         figures = tuple((fig, round(fig.x - ox - v.dx), round(fig.y - oy - v.dy)) for fig in rig.figures)
         acting = self._acting(rig, f)
-        flash = _flash(rig.shot, self.scene, f)
+        flash = _flash(rig.shot, self.scene, f, opening=self.continuity.opening)
         stage_key = (i, ch, cw, layers, tuple((x, y) for _, x, y in figures))
         key = (stage_key, acting, flash)
         if self._last is not None and self._last[0] == key:
@@ -255,8 +256,8 @@ class SceneRenderer:
         out = []
         for layer in self._sets(rig):
             scroll = 0
-            if layer.period_px:  # the view outside a car slides by on its own
-                k = f - self.scene.start_frame
+            if layer.period_px:  # the view outside a car slides by on its own, from each cut
+                k = f - rig.shot.start_frame
                 scroll = round(k * layer.period_px * 1.2 / self.fps) % layer.period_px
             out.append((round(layer.y - oy - layer.parallax * dy), round(layer.x - ox - layer.parallax * dx) - scroll))
         return tuple(out)
@@ -317,13 +318,16 @@ class SceneRenderer:
         return self._frozen
 
 
-def render_scene(scene: TimedScene, series: Series, preset: Preset) -> Iterator[Pixels]:
+def render_scene(
+    scene: TimedScene, series: Series, preset: Preset, continuity: Continuity | None = None
+) -> Iterator[Pixels]:
     """Yield the scene's frames: exactly `scene.duration_frames` read-only (height, width, 3) uint8 arrays.
 
     Uses `scene.shots`, or plans them with plan_shots when there are none; same inputs → same pixels.
     A frame identical to the one before is yielded as the same array, so copy a frame before drawing on it.
+    `continuity` draws a stretch of a longer scene (see `segments.split`) exactly as the whole scene would.
     """
-    yield from SceneRenderer(scene, series, preset).frames()
+    yield from SceneRenderer(scene, series, preset, continuity).frames()
 
 
 def render_still(scene: TimedScene, series: Series, preset: Preset, frame: int) -> Pixels:
@@ -355,10 +359,16 @@ def _mouth(line: TimedLine, frame: int, fps: int) -> int:
     return _SYLLABLES[(step + line.index * 5) % len(_SYLLABLES)]
 
 
-def _flash(shot: Shot, scene: TimedScene, frame: int) -> float:
+def held_frames(scene: TimedScene, fps: int) -> int:
+    """How many of the scene's last frames are held still: a cliffhanger's freeze, if the scene is long enough."""
+    hold = max(1, round(FREEZE_SECONDS * fps))
+    return hold if scene.beat is BeatType.CLIFFHANGER and scene.duration_frames > 2 * hold else 0
+
+
+def _flash(shot: Shot, scene: TimedScene, frame: int, *, opening: bool = True) -> float:
     """How white frame `frame` flashes: the scene's opening whip, or a face-slap impact."""
     k = frame - scene.start_frame
-    amount = START_FLASH[k] if k < len(START_FLASH) else 0.0
+    amount = START_FLASH[k] if opening and k < len(START_FLASH) else 0.0
     if shot.kind is ShotKind.REACTION and scene.beat is BeatType.FACE_SLAP:
         j = frame - shot.start_frame
         if j < len(IMPACT_FLASH):

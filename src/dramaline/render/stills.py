@@ -58,9 +58,17 @@ class StillCamera:
 
 
 def render_frames(
-    scene: TimedScene, pictures: Sequence[bytes], shot_stills: Sequence[int], preset: Preset
+    scene: TimedScene,
+    pictures: Sequence[bytes],
+    shot_stills: Sequence[int],
+    preset: Preset,
+    *,
+    odd_first_shot: bool = False,
 ) -> Iterator[np.ndarray]:
-    """Every frame of `scene` (one per frame, exactly), each shot showing its picture (read-only arrays)."""
+    """Every frame of `scene` (one per frame, exactly), each shot showing its picture (read-only arrays).
+
+    `odd_first_shot`: the scene is a stretch of a longer one that starts on an odd shot of it.
+    """
     shots = _checked(scene, pictures, shot_stills)
     cameras: dict[int, StillCamera] = {}
     w, h = preset.width_px, preset.height_px
@@ -71,7 +79,7 @@ def render_frames(
         cam = cameras[index]
         last: tuple[tuple[float, float, float], np.ndarray] | None = None
         for f in range(shot.start_frame, shot.end_frame):
-            view = _view(shot, i, f, preset)
+            view = _view(shot, i + odd_first_shot, f, preset)
             at = (view.dx, view.dy, view.zoom)
             if last is None or last[0] != at:
                 last = (at, cam.frame(view))

@@ -1,0 +1,107 @@
+"""A scene drawn shot by shot is the scene drawn whole, and an edit re-keys only the shots it touches."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dramaline.audience.timelines import estimate_timeline
+from dramaline.model import BeatType, Preset, Series, Timeline, WriteRequest
+from dramaline.produce import segments
+from dramaline.produce.build import _segment_job, segment_key
+from dramaline.produce.cache import digest
+from dramaline.writers.embedded.writer import EmbeddedWriter
+
+# 30 fps, as the presets: the camera steps every other frame and the opening flash spans 3 frames.
+SMALL = Preset(name="small", width_px=72, height_px=128, fps=30, crf=30, x264_preset="ultrafast")
+
+
+@pytest.fixture(scope="module")
+def written() -> tuple[Series, Timeline]:
+    series = EmbeddedWriter().write(WriteRequest(premise="A janitor is secretly an heir", episodes=2, seed=3))
+    series = series.model_copy(update={"registration_number": "REG-2026-0001"})  # credits on the opening
+    return series, estimate_timeline(series, series.episodes[0], preset=SMALL)
+
+
+def _frames(job: segments.SegmentJob) -> Iterator[np.ndarray]:
+    for frame in segments.frames(job):
+        yield frame.copy()
+
+
+def _same(whole: segments.SegmentJob, parts: list[segments.SegmentJob]) -> None:
+    expected = list(_frames(whole))
+    got = [frame for part in parts for frame in _frames(part)]
+    assert len(got) == len(expected)
+    for k, (a, b) in enumerate(zip(got, expected, strict=True)):
+        assert np.array_equal(a, b), f"scene {whole.scene.scene_id}: frame {k} differs"
+
+
+def test_every_scene_drawn_shot_by_shot_is_the_scene_drawn_whole(written: tuple[Series, Timeline]) -> None:
+    series, timeline = written
+    beats = {s.beat for s in timeline.scenes}
+    assert BeatType.CLIFFHANGER in beats and len(timeline.scenes) >= 4  # the freeze and several beats are covered
+    for i in range(len(timeline.scenes)):
+        job = _segment_job(series, timeline, i, SMALL)
+        parts = segments.split(job)
+        assert len(parts) > 1 or len(job.scene.shots) == 1
+        _same(job, parts)
+
+
+def test_a_cliffhanger_keeps_its_held_frame_with_the_shot_it_freezes(written: tuple[Series, Timeline]) -> None:
+    series, timeline = written
+    i = next(k for k, s in enumerate(timeline.scenes) if s.beat is BeatType.CLIFFHANGER)
+    parts = segments.split(_segment_job(series, timeline, i, SMALL))
+    last = parts[-1]
+    assert last.continuity.held_frames and all(p.continuity.held_frames == 0 for p in parts[:-1])
+    held = list(_frames(last))[-last.continuity.held_frames - 1 :]
+    assert all(np.array_equal(held[1], f) for f in held[1:]) and not np.array_equal(held[0], held[1])
+
+
+def test_shots_from_stills_split_the_same_way(written: tuple[Series, Timeline]) -> None:
+    series, timeline = written
+    colours = [(200, 40, 40), (40, 200, 40), (40, 40, 200)]
+    pngs = []
+    for c in colours:
+        out = io.BytesIO()
+        picture = Image.new("RGB", (96, 160), c)
+        picture.paste((250, 250, 250), (10, 10, 40, 60))  # something for the camera to move over
+        picture.save(out, format="PNG")
+        pngs.append(out.getvalue())
+    stills = tuple(segments.Still(digest=digest(p), png=p) for p in pngs)
+    scene = timeline.scenes[1]
+    job = _segment_job(series, timeline, 1, SMALL, (stills, tuple(k % 3 for k in range(len(scene.shots)))))
+    parts = segments.split(job)
+    assert all(len(p.stills) == 1 for p in parts[: len(scene.shots) - 1])  # each shot carries only its picture
+    _same(job, parts)
+
+
+def test_editing_a_line_re_keys_only_the_shots_it_plays_in(written: tuple[Series, Timeline]) -> None:
+    series, _ = written
+    episode = series.episodes[0]
+    n = next(k for k, s in enumerate(episode.scenes) if len(s.lines) >= 4)
+    scene = episode.scenes[n]
+    line = scene.lines[1]
+    longer = line.model_copy(update={"text": line.text.rstrip(".!?") + ", and I mean every single word of it."})
+    edited_scene = scene.model_copy(update={"lines": (scene.lines[0], longer, *scene.lines[2:])})
+    edited = episode.model_copy(
+        update={"scenes": tuple(edited_scene if k == n else s for k, s in enumerate(episode.scenes))}
+    )
+
+    def keys(ep: object) -> list[list[str]]:
+        timeline = estimate_timeline(series, ep, preset=SMALL)  # type: ignore[arg-type]
+        return [
+            [segment_key(p) for p in segments.split(_segment_job(series, timeline, i, SMALL))]
+            for i in range(len(timeline.scenes))
+        ]
+
+    before, after = keys(episode), keys(edited)
+    assert [b for k, b in enumerate(before) if k != n] == [a for k, a in enumerate(after) if k != n]
+    changed = set(after[n]) - set(before[n])
+    # Shots before the line and after the one it plays in keep their segments; at most the shot
+    # it plays in (and one a cut moved into it) is drawn again.
+    assert 1 <= len(changed) <= 2 < len(after[n])
+    assert after[n][0] == before[n][0] and after[n][-1] == before[n][-1]
