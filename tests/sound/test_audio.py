@@ -7,10 +7,20 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
 
 from dramaline.errors import InvalidInputError
-from dramaline.sound.audio import RATE, Audio, measure, read_wav, samples_for_frames, trim_silence, write_wav
+from dramaline.sound.audio import (
+    RATE,
+    Audio,
+    integrated_lufs,
+    measure,
+    read_wav,
+    samples_for_frames,
+    trim_silence,
+    write_wav,
+)
 
 
 def sine(hz: float, seconds: float, *, peak: float = 0.5, rate: int = RATE) -> Audio:
@@ -88,6 +98,17 @@ def test_measure_matches_the_bs1770_reference_tone() -> None:
     assert loud.integrated_lufs == pytest.approx(-3.01, abs=0.05)
     assert loud.true_peak_dbtp == pytest.approx(0.0, abs=0.1)
     assert measure(sine(997, 3.0, peak=0.1)).integrated_lufs == pytest.approx(-23.01, abs=0.05)
+
+
+@pytest.mark.parametrize("rate", [RATE, 44100])
+def test_loudness_is_what_pyloudnorm_measures(rate: int) -> None:
+    # Speech-like bursts over quiet gaps and silence: both gates (absolute and relative) are at work.
+    rng = np.random.default_rng(7)
+    bursts = rng.normal(0, 0.2, 9 * rate) * np.repeat(rng.random(90) > 0.4, rate // 10)[: 9 * rate]
+    quiet = rng.normal(0, 0.002, 3 * rate)
+    x = np.concatenate([np.zeros(rate), bursts, quiet]).astype(np.float32)
+    reference = pyloudnorm.Meter(rate).integrated_loudness(x.astype(np.float64))
+    assert integrated_lufs(Audio(x, rate)) == pytest.approx(reference, abs=1e-6)
 
 
 def test_true_peak_sees_peaks_between_samples() -> None:

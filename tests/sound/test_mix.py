@@ -157,3 +157,15 @@ def test_master_holds_the_ceiling_even_when_the_target_is_out_of_reach() -> None
 def test_master_leaves_silence_alone() -> None:
     silence = Audio.silence(1.0)
     assert master(silence) is silence
+
+
+def test_master_only_turns_up_material_with_headroom() -> None:
+    # A 997 Hz tone at -30 LUFS peaks 3 dB over its loudness: at -14 LUFS it stays under the
+    # ceiling, so the master is a plain gain (no limiting, no clipping), and the gain is the 16 dB.
+    t = np.arange(3 * RATE) / RATE
+    tone = Audio((0.0316 * np.sin(2 * np.pi * 997 * t)).astype(np.float32))
+    out = master(tone)
+    crest = int(np.argmax(tone.samples))
+    gain = out.samples[crest] / tone.samples[crest]
+    assert np.allclose(out.samples, tone.samples * gain, atol=1e-5)
+    assert 20 * np.log10(gain) == pytest.approx(-14.0 - measure(tone).integrated_lufs, abs=0.1)

@@ -17,7 +17,16 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import Timeline
-from dramaline.sound.audio import RATE, Audio, integrated_lufs, oversampled_peaks, resample, samples_for_frames
+from dramaline.sound.audio import (
+    RATE,
+    Audio,
+    gated_loudness,
+    integrated_lufs,
+    k_weighted,
+    oversampled_peaks,
+    resample,
+    samples_for_frames,
+)
 
 DIALOGUE_LUFS = -20.0
 """Loudness the dialogue stem is set to before mastering (headroom for the other stems)."""
@@ -37,11 +46,13 @@ LIMITER_RELEASE_DB_PER_S = 40.0
 PEAK_MARGIN_DB = 0.1
 """Headroom the limiter keeps under the requested ceiling, for intersample error."""
 MASTER_TOLERANCE_LU = 0.1
-MASTER_ITERATIONS = 10
-MIN_SLOPE = 0.05
-"""When a dB of gain buys less loudness than this, the limiter is saturated: soft clipping takes over."""
+MASTER_ITERATIONS = 4
+"""Real renders and measurements per mode; the model is corrected after each."""
+LIMITER_MAX_EXTRA_DB = 6.0
+"""Most gain the limiter alone may make up for; beyond that it pumps, and soft clipping takes over."""
 MAX_EXTRA_GAIN_DB = 24.0
-"""Most gain added beyond the plain loudness match to make up for what the limiter takes."""
+"""Most gain added beyond the plain loudness match to make up for what the limiter (and clipping) take."""
+_SLOW_SMOOTH_BLOCKS = 5
 
 Signal = npt.NDArray[np.float64]
 Peaks = npt.NDArray[np.float32]
@@ -114,52 +125,137 @@ def master(audio: Audio, *, target_lufs: float = -14.0, peak_dbtp: float = -1.0)
     """`audio` at `target_lufs` integrated loudness, its true peak held at or under `peak_dbtp`.
 
     A gain reaches the target and a look-ahead limiter (fed by 4× oversampled peaks) holds the
-    ceiling; the two are iterated because limiting lowers loudness. Material whose peaks come so
-    thick that the limiter swallows any added gain is soft-clipped before the limiter instead.
-    Silence is returned as is.
+    ceiling; since limiting lowers loudness, the gain is found on a model of the outcome built
+    from 1 ms blocks (`_Outcome`), checked by rendering and measuring for real, and the model's
+    error fed back until a real measurement is on target. Material whose peaks come so thick
+    that the limiter would have to take away more than `LIMITER_MAX_EXTRA_DB` is soft-clipped
+    before the limiter instead. Silence is returned as is.
     """
-    x = audio.samples.astype(np.float64)
     loudness = integrated_lufs(audio)
     if not math.isfinite(loudness):
         return audio
+    x = audio.samples.astype(np.float64)
     peaks = oversampled_peaks(audio.samples)
     ceiling = _gain(peak_dbtp - PEAK_MARGIN_DB)
-    gain_db = first_gain_db = target_lufs - loudness
-    tried: list[tuple[float, float]] = []
-    best, best_miss = x, math.inf
-    clip = False
-    for _ in range(MASTER_ITERATIONS):
-        y = _gain_and_limit(x, peaks, _gain(gain_db), ceiling, audio.rate, clip=clip)
-        measured = integrated_lufs(Audio(y.astype(np.float32), audio.rate))
-        tried.append((gain_db, measured))
-        if abs(measured - target_lufs) < best_miss:
-            best, best_miss = y, abs(measured - target_lufs)
-        if best_miss <= MASTER_TOLERANCE_LU:
+    outcome = _Outcome(x, peaks, ceiling, audio.rate)
+    plain = target_lufs - loudness  # the gain that would do it if nothing were limited
+    best: tuple[float, Signal] | None = None
+    for clip, most in ((False, LIMITER_MAX_EXTRA_DB), (True, MAX_EXTRA_GAIN_DB)):
+        bounds = (plain - 1.0, plain + most)
+        if not clip and outcome.loudness(bounds[1], clip=False) < target_lufs - MASTER_TOLERANCE_LU:
+            continue  # out of the limiter's reach: clip softly first
+        bias = 0.0
+        for _ in range(MASTER_ITERATIONS):
+            gain_db = outcome.solve(target_lufs - bias, bounds, clip=clip)
+            y = _gain_and_limit(x, peaks, _gain(gain_db), ceiling, audio.rate, clip=clip)
+            measured = integrated_lufs(Audio(y.astype(np.float32), audio.rate))
+            if best is None or abs(measured - target_lufs) < best[0]:
+                best = (abs(measured - target_lufs), y)
+            if best[0] <= MASTER_TOLERANCE_LU:
+                break
+            bias = measured - outcome.loudness(gain_db, clip=clip)  # what the model got wrong here
+        if best is not None and best[0] <= MASTER_TOLERANCE_LU:
             break
-        slope = 1.0
-        if len(tried) > 1:
-            (g0, l0), (g1, l1) = tried[-2], tried[-1]
-            slope = (l1 - l0) / (g1 - g0) if g1 != g0 else 0.0
-        if slope < MIN_SLOPE:
-            if clip or measured > target_lufs:
-                break  # as loud as it gets
-            clip, gain_db = True, first_gain_db
-            tried.clear()
-            continue
-        gain_db = min(first_gain_db + MAX_EXTRA_GAIN_DB, gain_db + (target_lufs - measured) / min(1.0, slope))
-    return Audio(_under_ceiling(best, peak_dbtp).astype(np.float32), audio.rate)
+    assert best is not None
+    return Audio(_under_ceiling(best[1], peak_dbtp).astype(np.float32), audio.rate)
+
+
+class _Outcome:
+    """How loud `x` comes out at a gain, through the limiter (and the soft clip), worked out on 1 ms blocks.
+
+    Each block keeps its K-weighted energy and its highest oversampled peak; a gain scales both, the
+    limiter's gain is worked out per block (its slow stage exactly, its 5 ms fast stage at block
+    resolution), and the gated loudness is read off the blocks. A few thousand numbers stand in for
+    millions of samples, so the gain can be searched for freely and only checked on the real thing.
+    """
+
+    def __init__(self, x: Signal, peaks: Peaks, ceiling: float, rate: int) -> None:
+        self.ceiling, self.rate = ceiling, rate
+        self.step = step = rate // 1000
+        blocks = -(-len(x) // step)
+        pad = blocks * step - len(x)
+        weighted = k_weighted(x, rate)
+        self.energy = np.pad(weighted * weighted, (0, pad)).reshape(blocks, step).sum(axis=1)
+        self.samples = np.pad(x.astype(np.float32), (0, pad)).reshape(blocks, step)
+        self.plain = np.einsum("ij,ij->i", self.samples, self.samples, dtype=np.float64)
+        self.peak = np.pad(peaks, (0, pad)).reshape(blocks, step).max(axis=1).astype(np.float64)
+        # The 400 ms measuring blocks (hop 100 ms) as runs of 1 ms blocks.
+        count = int(np.round((len(x) / rate - 0.4) / 0.1)) + 1
+        self.first = np.arange(max(count, 1)) * 100
+
+    def loudness(self, gain_db: float, *, clip: bool) -> float:
+        g = _gain(gain_db)
+        energy = self.energy * (g * g)
+        peak = self.peak * g
+        if clip:
+            c = self.ceiling
+            clipped = c * np.tanh(self.samples * np.float32(g / c))
+            kept = np.einsum("ij,ij->i", clipped, clipped, dtype=np.float64)
+            energy *= np.divide(kept, self.plain * (g * g), out=np.ones_like(kept), where=self.plain > 0)
+            peak = c * np.tanh(peak / c)
+        need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-12))
+        width = -(-(2 * round(LIMITER_RAMP_S * self.rate) + 1) // self.step)
+        fast = minimum_filter1d(need, 2 * width - 1, mode="nearest")
+        fast = uniform_filter1d(uniform_filter1d(fast, width, mode="nearest"), width, mode="nearest")
+        limiter = np.minimum(fast, _slow_envelope(need))
+        running = np.concatenate([[0.0], np.cumsum(energy * limiter * limiter)])
+        upper = np.minimum(self.first + 400, len(energy))
+        z = (running[upper] - running[np.minimum(self.first, len(energy))]) / (0.4 * self.rate)
+        return gated_loudness(z)
+
+    def solve(self, target: float, bounds: tuple[float, float], *, clip: bool) -> float:
+        """The gain (dB, within `bounds`) at which the model reaches `target`; the top bound if none does.
+
+        Regula falsi (Illinois): loudness only grows with gain, and each try costs a pass when clipping.
+        """
+        lo, hi = bounds
+        f_lo, f_hi = self.loudness(lo, clip=clip) - target, self.loudness(hi, clip=clip) - target
+        if f_hi <= 0:
+            return hi
+        if f_lo >= 0:
+            return lo
+        side = 0
+        for _ in range(30):
+            mid = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+            f_mid = self.loudness(mid, clip=clip) - target
+            if abs(f_mid) <= MASTER_TOLERANCE_LU / 4:
+                return mid
+            if f_mid < 0:
+                lo, f_lo = mid, f_mid
+                if side == -1:
+                    f_hi /= 2
+                side = -1
+            else:
+                hi, f_hi = mid, f_mid
+                if side == 1:
+                    f_lo /= 2
+                side = 1
+        return mid
 
 
 def _gain_and_limit(x: Signal, peaks: Peaks, gain: float, ceiling: float, rate: int, *, clip: bool) -> Signal:
     """`x` times `gain`, soft-clipped at `ceiling` if `clip`, through the look-ahead limiter."""
     y = x * gain
+    peaks = peaks * np.float32(gain)
     if clip:
         y = ceiling * np.tanh(y / ceiling)
-        peaks = oversampled_peaks(y.astype(np.float32))
-    else:
-        peaks = peaks * np.float32(gain)
+        # The clipped signal's peaks, read through the same curve rather than oversampled again
+        # (a second of work per try on an episode); what the estimate misses, _under_ceiling trims.
+        peaks = (ceiling * np.tanh(peaks / ceiling)).astype(np.float32)
     limiter = _limiter_gain(peaks, ceiling, rate)
     return y if limiter is None else y * limiter
+
+
+def _slow_envelope(block_need: Signal) -> Signal:
+    """The limiter's slow stage on 1 ms blocks: full reduction at once, recovery at 40 dB/s, lightly smoothed."""
+    k = np.arange(len(block_need))
+    per_block = LIMITER_RELEASE_DB_PER_S / 1000
+    need_db = 20 * np.log10(np.maximum(block_need, 1e-12))
+    release_db = np.minimum(0.0, per_block * k + np.minimum.accumulate(need_db - per_block * k))
+    smooth = _SLOW_SMOOTH_BLOCKS
+    release_db = uniform_filter1d(minimum_filter1d(release_db, 2 * smooth - 1, mode="nearest"), smooth, mode="nearest")
+    slow: Signal = 10 ** (release_db / 20)
+    return slow
 
 
 def _limiter_gain(peaks: Peaks, ceiling: float, rate: int) -> Signal | None:
@@ -179,12 +275,8 @@ def _limiter_gain(peaks: Peaks, ceiling: float, rate: int) -> Signal | None:
     if block_need.min() >= 1.0:
         return None
     k = np.arange(blocks)
-    per_block = LIMITER_RELEASE_DB_PER_S / 1000
-    need_db = 20 * np.log10(np.maximum(block_need, 1e-12))
-    release_db = np.minimum(0.0, per_block * k + np.minimum.accumulate(need_db - per_block * k))
-    smooth = 5
-    release_db = uniform_filter1d(minimum_filter1d(release_db, 2 * smooth - 1, mode="nearest"), smooth, mode="nearest")
-    slow = 10 ** (release_db / 20)
+    smooth = _SLOW_SMOOTH_BLOCKS
+    slow = _slow_envelope(block_need)
     width = 2 * round(LIMITER_RAMP_S * rate) + 1
     reach = -(-2 * width // step) + smooth + 1
     active = maximum_filter1d((slow < 1.0).astype(np.uint8), 2 * reach + 1, mode="constant") > 0
