@@ -94,6 +94,15 @@ def test_duration_matches_the_timeline(built: tuple[Path, BuildSummary]) -> None
     )
 
 
+def test_the_preview_is_the_episode_s_first_three_seconds_with_sound(built: tuple[Path, BuildSummary]) -> None:
+    folder, _ = built
+    info = probe(folder / "build" / "tiny" / "ep001.preview.mp4")
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert int(video["nb_frames"]) == 3 * TINY.fps and video["pix_fmt"] == "yuv420p"
+    assert audio["codec_name"] == "aac" and abs(float(audio["duration"]) - 3.0) <= 0.05
+
+
 def test_loudness_and_true_peak(built: tuple[Path, BuildSummary]) -> None:
     """Measured on the delivered stereo AAC by ffmpeg's own EBU R128 meter, not by our code."""
     folder, _ = built
@@ -148,8 +157,11 @@ def test_one_line_edit_rebuilds_exactly_its_line_scene_and_episode(built: tuple[
     ep = ep.model_copy(update={"scenes": (ep.scenes[0], scene, ep.scenes[2])})
     save_series(series.with_episodes((series.episodes[0], ep)), folder)
     before = (folder / "build" / "tiny" / "ep001.mp4").read_bytes()
+    previews = _indexed(folder, "preview")
     summary = make(folder, production())
     assert {k: v for k, v in summary.built.items() if k != "shot"} == {"line": 1, "scene": 1, "mix": 1, "episode": 1}
+    # The opening did not change: the preview's pictures are reused, only its sound is new.
+    assert _indexed(folder, "preview") == previews + 1
     # Of the edited scene, only the shots the line plays in are drawn again; every other shot is reused.
     assert 1 <= summary.built["shot"] <= 2 and summary.reused["shot"] >= 2 * 3 + 1
     assert (folder / "build" / "tiny" / "ep001.mp4").read_bytes() == before
@@ -189,12 +201,17 @@ def test_a_killed_build_leaves_no_partial_output_and_resumes(tmp_path: Path) -> 
 
 
 def _segments_indexed(folder: Path) -> int:
+    return _indexed(folder, "segment")
+
+
+def _indexed(folder: Path, stage: str) -> int:
+    """How many objects of `stage` the folder's cache holds."""
     index = folder / ".dramaline" / "cache" / "index.sqlite"
     if not index.exists():
         return 0
     try:
         with sqlite3.connect(index, timeout=1) as db:
-            return int(db.execute("SELECT COUNT(*) FROM entries WHERE stage = 'segment'").fetchone()[0])
+            return int(db.execute("SELECT COUNT(*) FROM entries WHERE stage = ?", (stage,)).fetchone()[0])
     except sqlite3.OperationalError:
         return 0
 

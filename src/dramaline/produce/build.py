@@ -139,7 +139,8 @@ def _make_episode(
         pictures = _stills(series, timeline, production.images, cache, summary, progress)
     jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
     with summary.timing("scenes"):
-        segment_paths = _segments(jobs, production, cache, summary, progress, f"episode {episode.number} shots")
+        placed = _segments(jobs, production, cache, summary, progress, f"episode {episode.number} shots")
+    segment_paths = [path for path, _ in placed]
 
     with summary.timing("mix"):
         audio = _audio(series, timeline, takes, cache, summary)
@@ -158,7 +159,8 @@ def _make_episode(
     else:
         summary.reused["episode"] += 1
     with summary.timing("outputs"):
-        _write_outputs(series, episode, timeline, joined, jobs, production, cache, out_dir, stem)
+        opening = _opening(placed, round(PREVIEW_SECONDS * preset.fps))
+        _write_outputs(series, episode, timeline, joined, jobs, opening, production, cache, out_dir, stem)
     with summary.timing("signing" if production.signer else "outputs"):
         summary.episodes.append(_deliver(series, episode, joined, production, out_dir, stem))
 
@@ -175,8 +177,8 @@ def _segments(
     summary: BuildSummary,
     progress: Progress | None,
     what: str,
-) -> list[Path]:
-    """Every scene's segments in order, each shot from the cache or drawn by the executor.
+) -> list[tuple[Path, int]]:
+    """Every scene's segments in order with their lengths in frames, each shot from the cache or drawn by the executor.
 
     A scene counts as built when any of its shots had to be drawn, as reused when none did.
     """
@@ -201,7 +203,18 @@ def _segments(
         done += 1
         if progress:
             progress(what, done, len(parts))
-    return [p for _, p in sorted(found.items()) if p is not None]
+    return [(p, parts[j][1].scene.duration_frames) for j, p in sorted(found.items()) if p is not None]
+
+
+def _opening(placed: list[tuple[Path, int]], frames: int) -> list[Path]:
+    """The segments that hold an episode's first `frames` frames."""
+    out, at = [], 0
+    for path, length in placed:
+        if at >= frames:
+            break
+        out.append(path)
+        at += length
+    return out
 
 
 def voice_lines(
@@ -341,12 +354,17 @@ def _write_outputs(
     timeline: Timeline,
     joined: Path,
     jobs: list[segments.SegmentJob],
+    opening: list[Path],
     production: Production,
     cache: Cache,
     out_dir: Path,
     stem: str,
 ) -> None:
-    """Timeline JSON, captions, cover and preview beside the episode."""
+    """Timeline JSON, captions, cover and preview beside the episode.
+
+    The preview's pictures are keyed by the segments of the episode's opening only: an edit further
+    in re-encodes none of them, only the preview's sound.
+    """
     preset = production.preset
     cues = [c for s in timeline.scenes for line in s.lines for c in line.cues]
     plan = json.dumps(timeline.model_dump(mode="json"), indent=1)
@@ -366,11 +384,17 @@ def _write_outputs(
         cover = cache.put(cover_key, "cover", scratch)
     _copy_atomic(cover, out_dir / f"{stem}.cover.jpg")
 
-    preview_key = key("preview", 1, [_object_digest(joined), str(PREVIEW_SECONDS)])
+    pictures_key = key("preview-video", 1, [*map(_object_digest, opening), str(PREVIEW_SECONDS)])
+    pictures = cache.get(pictures_key)
+    if pictures is None:
+        scratch = cache.scratch(".mp4")
+        encode.preview_video(joined, scratch, seconds=PREVIEW_SECONDS, preset=preset)
+        pictures = cache.put(pictures_key, "preview", scratch)
+    preview_key = key("preview", 2, [_object_digest(pictures), _object_digest(joined), str(PREVIEW_SECONDS)])
     clip = cache.get(preview_key)
     if clip is None:
         scratch = cache.scratch(".mp4")
-        encode.preview(joined, scratch, seconds=PREVIEW_SECONDS, preset=preset)
+        encode.preview(pictures, joined, scratch, seconds=PREVIEW_SECONDS)
         clip = cache.put(preview_key, "preview", scratch)
     _copy_atomic(clip, out_dir / f"{stem}.preview.mp4")
 

@@ -169,12 +169,21 @@ def mux(segments: Sequence[Path], audio_wav: Path, out: Path, *, metadata_args: 
         listing.unlink(missing_ok=True)
 
 
-def preview(episode: Path, out: Path, *, seconds: float, preset: Preset) -> None:
-    """The first `seconds` of an episode, re-encoded so it starts and ends cleanly."""
+def preview_video(episode: Path, out: Path, *, seconds: float, preset: Preset) -> None:
+    """The pictures of an episode's first `seconds`, re-encoded (no sound) so they start and end cleanly."""
     cmd = [
         ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(episode),
-        "-t", f"{seconds:.3f}", *x264_args(preset), "-c:a", "aac", "-b:a", "128k", "-ar", "48000",
-        "-movflags", "+faststart", "-f", "mp4", str(out),
+        "-t", f"{seconds:.3f}", "-an", *x264_args(preset), "-movflags", "+faststart", "-f", "mp4", str(out),
+    ]  # fmt: skip
+    _finish(subprocess.Popen(cmd, stderr=subprocess.PIPE), cmd)
+
+
+def preview(video: Path, episode: Path, out: Path, *, seconds: float) -> None:
+    """A preview: `video` (from `preview_video`) as it is, with the episode's first `seconds` of sound."""
+    cmd = [
+        ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-i", str(episode),
+        "-map", "0:v:0", "-map", "1:a:0", "-t", f"{seconds:.3f}", "-c:v", "copy",
+        "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", "-f", "mp4", str(out),
     ]  # fmt: skip
     _finish(subprocess.Popen(cmd, stderr=subprocess.PIPE), cmd)
 
