@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import gamma
+from scipy.special import gammaincinv  # the gamma quantile; scipy.stats takes seconds to import
 
 from dramaline.audience.metrics import EpisodeMetrics, Group
 from dramaline.audience.survival import Estimate, concat_curves
@@ -288,8 +288,8 @@ def beat_losses(losses: Iterable[EpisodeLosses], level: float = 0.95) -> list[Be
     for beat, (count, lost, exposure) in tallies.items():
         rate = lost / exposure if exposure > 0 else math.nan
         # Garwood's exact Poisson interval, through the gamma distribution so a fractional count still works.
-        low = float(gamma.ppf(alpha / 2, lost)) / exposure if lost > 0 and exposure > 0 else 0.0
-        high = float(gamma.ppf(1 - alpha / 2, lost + 1)) / exposure if exposure > 0 else math.nan
+        low = float(gammaincinv(lost, alpha / 2)) / exposure if lost > 0 and exposure > 0 else 0.0
+        high = float(gammaincinv(lost + 1, 1 - alpha / 2)) / exposure if exposure > 0 else math.nan
         result.append(
             BeatLoss(
                 beat=beat,

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dramaline.cli.common import console
 from dramaline.errors import InvalidInputError
 from dramaline.model import PRESETS, PeriodBudget, SeasonConfig
-from dramaline.season.week import Produce, ProductionCost
+
+if TYPE_CHECKING:  # the season's modules load the analytics (seconds): only when a season runs
+    from dramaline.season.week import Produce, ProductionCost
 
 
 def register(app: typer.Typer) -> None:
@@ -73,6 +75,7 @@ def season(
 def _producer(preset: str) -> Produce:
     from dramaline.cli.produce import default_production
     from dramaline.produce.build import make
+    from dramaline.season.week import ProductionCost
 
     def produce(folder: Path, episodes: Sequence[int]) -> ProductionCost:
         summary = make(folder, default_production(folder, PRESETS[preset], "local"), episodes=list(episodes))

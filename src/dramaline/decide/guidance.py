@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from scipy.stats import gamma
+from scipy.special import gammaincinv  # the gamma quantile; scipy.stats takes seconds to import
 
 from dramaline.audience.report import SeriesReport, analyse
 from dramaline.audience.survival import z_for
@@ -105,8 +105,8 @@ def _ratios(tallies: Iterable[Tally[K]]) -> dict[K, _Ratio]:
     found: dict[K, _Ratio] = {}
     for key, (count, lost, watched, expected) in sums.items():
         if expected > 0:
-            low = float(gamma.ppf(alpha / 2, lost)) / expected if lost > 0 else 0.0
-            high = float(gamma.ppf(1 - alpha / 2, lost + 1)) / expected
+            low = float(gammaincinv(lost, alpha / 2)) / expected if lost > 0 else 0.0
+            high = float(gammaincinv(lost + 1, 1 - alpha / 2)) / expected
             found[key] = _Ratio(int(count), lost, watched, expected, low, high)
     return found
 

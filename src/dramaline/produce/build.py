@@ -2,9 +2,9 @@
 
 Per episode, in order: voice every line (cached per line) -> lay out the timeline -> with an image
 backend, fetch each shot's still (cached per picture) -> render and encode every shot as a
-segment (cached per shot, run by the executor) -> mix and master the audio (cached) -> join the
-segments and mux the audio with the AIGC metadata (cached) -> write the outputs (episode MP4,
-captions, cover, preview, timeline JSON) and sign with C2PA last.
+segment (cached per shot, run by the executor), while beside them the audio is mixed, mastered and
+encoded (cached) -> join the segments and mux the audio with the AIGC metadata (cached) -> write
+the outputs (episode MP4, captions, cover, preview, timeline JSON) and sign with C2PA last.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +54,10 @@ class BuildSummary:
     seconds: float = 0.0
     episodes: list[Path] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    """Wall-clock seconds per stage (voices, stills, scenes, mix, join, outputs, signing): where a build's time went."""
+    """Wall-clock seconds per stage (voices, stills, scenes, mix, join, outputs, signing): where a build's time went.
+
+    The sound is made while the scenes render; `mix` is only the time the build then waited for it.
+    """
 
     @contextmanager
     def timing(self, stage: str) -> Iterator[None]:
@@ -138,12 +141,18 @@ def _make_episode(
     with summary.timing("stills"):
         pictures = _stills(series, timeline, production.images, cache, summary, progress)
     jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
-    with summary.timing("scenes"):
-        placed = _segments(jobs, production, cache, summary, progress, f"episode {episode.number} shots")
+    # The sound (mix, master, AAC) is made beside the pictures, in a thread of its own: it needs
+    # none of them, and a rebuild that re-draws a shot or two leaves cores free for it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sound") as beside:
+        sound: list[Future[Path]] = []
+        with summary.timing("scenes"):
+            placed = _segments(
+                jobs, production, cache, summary, progress, f"episode {episode.number} shots",
+                started=lambda: sound.append(beside.submit(_audio, series, timeline, takes, cache, summary)),
+            )  # fmt: skip
+        with summary.timing("mix"):  # only the wait for the sound once the pictures are done
+            audio = sound[0].result()
     segment_paths = [path for path, _ in placed]
-
-    with summary.timing("mix"):
-        audio = _audio(series, timeline, takes, cache, summary)
     metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
     meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
     ep_key = key(
@@ -177,10 +186,12 @@ def _segments(
     summary: BuildSummary,
     progress: Progress | None,
     what: str,
+    started: Callable[[], None] = lambda: None,
 ) -> list[tuple[Path, int]]:
     """Every scene's segments in order with their lengths in frames, each shot from the cache or drawn by the executor.
 
     A scene counts as built when any of its shots had to be drawn, as reused when none did.
+    `started` is called once the executor has its jobs (and its worker processes exist).
     """
     parts = [(i, part) for i, job in enumerate(jobs) for part in segments.split(job)]
     keys = [segment_key(part) for _, part in parts]
@@ -195,7 +206,9 @@ def _segments(
         progress(what, done, len(parts))
     # Longest first: a long shot started last would leave the other workers idle at the end.
     missing.sort(key=lambda j: -parts[j][1].scene.duration_frames)
-    for n, data in production.executor.run(segments.render_segment, [parts[j][1] for j in missing]):
+    results = production.executor.run(segments.render_segment, [parts[j][1] for j in missing])
+    started()
+    for n, data in results:
         scratch = cache.scratch(".mp4")
         scratch.write_bytes(data)
         found[missing[n]] = cache.put(keys[missing[n]], "segment", scratch)
@@ -329,6 +342,20 @@ def _segment_job(
 
 
 def _audio(
+    series: Series, timeline: Timeline, takes: dict[tuple[str, int], Path], cache: Cache, summary: BuildSummary
+) -> Path:
+    """The episode's mastered sound as AAC, ready to mux (the mix and its encoding each cached)."""
+    mixed = _mix(series, timeline, takes, cache, summary)
+    k = key("aac", 1, [_object_digest(mixed)])
+    hit = cache.get(k)
+    if hit is None:
+        scratch = cache.scratch(".m4a")
+        encode.aac(mixed, scratch)
+        hit = cache.put(k, "sound", scratch)
+    return hit
+
+
+def _mix(
     series: Series, timeline: Timeline, takes: dict[tuple[str, int], Path], cache: Cache, summary: BuildSummary
 ) -> Path:
     ordered = [takes[(s.scene_id, line.index)] for s in timeline.scenes for line in s.lines]

@@ -36,18 +36,33 @@ class LocalExecutor:
         self.workers = workers or max(1, os.cpu_count() or 1)
 
     def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
+        """Start the jobs now (the worker processes exist when this returns) and yield their results.
+
+        Starting at the call, not at the first `next`, lets a caller start a thread of its own
+        once this returns: forking worker processes while another thread runs is unsafe.
+        """
         if not jobs:
-            return
+            return iter(())
         if self.workers == 1 or len(jobs) == 1:
-            for i, job in enumerate(jobs):
-                yield i, fn(job)
-            return
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
+            return ((i, fn(job)) for i, job in enumerate(jobs))
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)))
+        try:
             pending: dict[Future[R], int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield pending.pop(fut), fut.result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+        return _as_completed(pool, pending)
+
+
+def _as_completed(pool: ProcessPoolExecutor, pending: dict[Future[R], int]) -> Iterator[tuple[int, R]]:
+    """(job index, result) as the pool's jobs finish; the pool is shut down when done, failed or abandoned."""
+    try:
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield pending.pop(fut), fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 class RayExecutor:

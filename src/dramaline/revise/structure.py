@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import gamma
+from scipy.special import gammaincinv  # the gamma quantile; scipy.stats takes seconds to import
 
 from dramaline.audience.hotspots import BeatLoss
 from dramaline.model import (
@@ -130,7 +130,7 @@ def payoff_earlier(case: Case, taken: set[str]) -> MoveRevealEarlier | ReorderSc
     baseline = case.losses.baseline_rate
     if exposure <= 0 or lost <= 0 or not baseline > 0:
         return None
-    low = float(gamma.ppf((1 - LEVEL) / 2, lost)) / exposure  # Garwood's Poisson interval, as for beats
+    low = float(gammaincinv(lost, (1 - LEVEL) / 2)) / exposure  # Garwood's Poisson interval, as for beats
     if low <= baseline:
         return None
     payoff = scenes[first]
