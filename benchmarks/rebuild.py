@@ -3,7 +3,8 @@
 Both builds run `dramaline make` exactly as a user would (a fresh process, final preset, local
 executor, espeak-ng voices, C2PA signing), on an episode written by the embedded writer.
 The edit changes the text of one line in the episode's middle scene, so the rebuild re-voices
-that line, re-renders that scene, re-mixes and re-joins the episode, and reuses everything else.
+that line, re-renders the shots it plays in, re-mixes and re-joins the episode, and reuses
+everything else (the shots the longer line only moves included).
 Memory is the largest sum of resident memory over the build's whole process tree (the CLI and
 its workers), sampled every 100 ms from /proc.
 Targets: rebuild ≤ 15% of the full build; peak memory < 2 GB.
