@@ -76,13 +76,9 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
     most frames of a motion comic) is not converted again: its YUV picture goes in once more.
     """
     import av  # here, not at import time: only the workers that encode need it
-    from av.video.reformatter import Colorspace, VideoReformatter
 
     size = (preset.height_px, preset.width_px, 3)
     count = 0
-    # One converter for the whole segment: a fresh one per frame sets up swscale again, which
-    # costs as much as the conversion itself.
-    converter = VideoReformatter()
     last: tuple[np.ndarray, Any] | None = None  # holding the array keeps its owner from reusing it
     with av.open(str(out), mode="w", format="mp4") as container:
         stream = x264_stream(container, preset, threads=threads)
@@ -94,7 +90,7 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
                     raise MediaError(f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs {size} uint8")
                 # Wraps the array without a copy; the BT.709 matrix matches the stream's colour tags.
                 rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="rgb24")
-                picture = converter.reformat(rgb, format="yuv420p", dst_colorspace=Colorspace.ITU709)
+                picture = rgb.reformat(format="yuv420p", dst_colorspace="ITU709")
                 last = (frame, picture)
             # The encoder keeps its own reference to what it was sent, so the picture can go in again.
             picture.pts = count
