@@ -71,28 +71,19 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
     which cost more than rendering the frame. The settings are `x264_options`. The frames are
     drawn a little ahead in a helper thread: the encoder releases the GIL, so drawing the next frame
     overlaps encoding this one.
-
-    A frame that is the very array handed in just before (a held shot, a mouth between syllables:
-    most frames of a motion comic) is not converted again: its YUV picture goes in once more.
     """
     import av  # here, not at import time: only the workers that encode need it
 
     size = (preset.height_px, preset.width_px, 3)
     count = 0
-    last: tuple[np.ndarray, Any] | None = None  # holding the array keeps its owner from reusing it
     with av.open(str(out), mode="w", format="mp4") as container:
         stream = x264_stream(container, preset, threads=threads)
         for frame in _ahead(frames):
-            if last is not None and frame is last[0]:
-                picture = last[1]
-            else:
-                if frame.shape != size or frame.dtype != np.uint8:
-                    raise MediaError(f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs {size} uint8")
-                # Wraps the array without a copy; the BT.709 matrix matches the stream's colour tags.
-                rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="rgb24")
-                picture = rgb.reformat(format="yuv420p", dst_colorspace="ITU709")
-                last = (frame, picture)
-            # The encoder keeps its own reference to what it was sent, so the picture can go in again.
+            if frame.shape != size or frame.dtype != np.uint8:
+                raise MediaError(f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs {size} uint8")
+            # Wraps the array without a copy; the BT.709 matrix matches the stream's colour tags.
+            picture = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="rgb24")
+            picture = picture.reformat(format="yuv420p", dst_colorspace="ITU709")
             picture.pts = count
             container.mux(stream.encode(picture))
             count += 1

@@ -195,16 +195,9 @@ def frames(job: SegmentJob) -> Iterator[np.ndarray]:
     credits = (
         credits_overlay(job.preset, job.series.registration_number, job.series.language) if job.show_credits else None
     )
-    last: tuple[np.ndarray, object, np.ndarray] | None = None  # (picture, overlays, finished frame)
     for k, picture in enumerate(pictures(job)):
         f = job.scene.start_frame + k
         labelled = label is not None and k < job.label_frames
-        overlays = (cue_at.get(f), labelled)
-        if last is not None and picture is last[0] and overlays == last[1]:
-            # The same picture under the same captions: hand on the same finished frame, which
-            # the encoder then does not convert again.
-            yield last[2]
-            continue
         frame = picture
         if f in cue_at or labelled or credits is not None:
             frame = picture.copy()  # the renderer may hand back a cached frame; never draw on it
@@ -215,8 +208,6 @@ def frames(job: SegmentJob) -> Iterator[np.ndarray]:
             composite(frame, label)
             if credits is not None:
                 composite(frame, credits)
-        frame.flags.writeable = False
-        last = (picture, overlays, frame)
         yield frame
 
 
