@@ -209,13 +209,19 @@ def _gated_loudness(x: npt.NDArray[np.float64], rate: int) -> float:
     cascade, and its per-block Python loop becomes one running sum (same block bounds, same gates).
     """
     x = k_weighted(x, rate)
-    count = int(np.round((len(x) / rate - _BLOCK_S) / (_BLOCK_S * _BLOCK_STEP))) + 1
-    j = np.arange(count)
-    lower = (_BLOCK_S * (j * _BLOCK_STEP) * rate).astype(np.int64)
-    upper = (_BLOCK_S * (j * _BLOCK_STEP + 1) * rate).astype(np.int64)
+    lower, upper = gating_blocks(len(x), rate)
     running = np.concatenate([[0.0], np.cumsum(x * x)])
     z = np.maximum(running[np.minimum(upper, len(x))] - running[lower], 0.0) / (_BLOCK_S * rate)
     return gated_loudness(z)
+
+
+def gating_blocks(samples: int, rate: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First and end sample of each 400 ms gating block of a signal, as pyloudnorm's meter places them."""
+    count = int(np.round((samples / rate - _BLOCK_S) / (_BLOCK_S * _BLOCK_STEP))) + 1
+    j = np.arange(count)
+    lower = (_BLOCK_S * (j * _BLOCK_STEP) * rate).astype(np.int64)
+    upper = (_BLOCK_S * (j * _BLOCK_STEP + 1) * rate).astype(np.int64)
+    return lower, upper
 
 
 def k_weighted(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:

@@ -21,6 +21,7 @@ from dramaline.sound.audio import (
     RATE,
     Audio,
     gated_loudness,
+    gating_blocks,
     integrated_lufs,
     k_weighted,
     oversampled_peaks,
@@ -179,9 +180,10 @@ class _Outcome:
         self.samples = np.pad(x.astype(np.float32), (0, pad)).reshape(blocks, step)
         self.plain = np.einsum("ij,ij->i", self.samples, self.samples, dtype=np.float64)
         self.peak = np.pad(peaks, (0, pad)).reshape(blocks, step).max(axis=1).astype(np.float64)
-        # The 400 ms measuring blocks (hop 100 ms) as runs of 1 ms blocks.
-        count = int(np.round((len(x) / rate - 0.4) / 0.1)) + 1
-        self.first = np.arange(max(count, 1)) * 100
+        # The meter's 400 ms gating blocks as runs of 1 ms blocks.
+        lower, upper = gating_blocks(max(len(x), round(0.4 * rate)), rate)  # at least one block
+        self.first = np.round(lower / step).astype(np.int64)
+        self.end = np.round(upper / step).astype(np.int64)
 
     def loudness(self, gain_db: float, *, clip: bool) -> float:
         g = _gain(gain_db)
@@ -199,8 +201,8 @@ class _Outcome:
         fast = uniform_filter1d(uniform_filter1d(fast, width, mode="nearest"), width, mode="nearest")
         limiter = np.minimum(fast, _slow_envelope(need))
         running = np.concatenate([[0.0], np.cumsum(energy * limiter * limiter)])
-        upper = np.minimum(self.first + 400, len(energy))
-        z = (running[upper] - running[np.minimum(self.first, len(energy))]) / (0.4 * self.rate)
+        upper = np.minimum(self.end, len(energy))
+        z = (running[upper] - running[np.minimum(self.first, len(energy))]) / ((self.end - self.first) * self.step)
         return gated_loudness(z)
 
     def solve(self, target: float, bounds: tuple[float, float], *, clip: bool) -> float:
