@@ -30,7 +30,7 @@ def server() -> Iterator[ProtocolServer]:
 
 
 def make(server_url: str, sleeps: list[float], **overrides: object) -> OpenAIChatModel:
-    options: dict[str, object] = {"model": "test-model", "api_key": "sk-test", "retries": 2, "timeout_s": 5.0}
+    options: dict[str, object] = {"model": "test-model", "api_key": "sk-test", "retries": 2, "timeout_s": 30.0}
     options.update(overrides)
     return OpenAIChatModel(base_url=server_url, sleep=sleeps.append, **options)  # type: ignore[arg-type]
 
