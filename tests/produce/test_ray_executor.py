@@ -66,11 +66,6 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return files
 
 
-@pytest.mark.xfail(
-    reason="known bug since segments became per shot: some shot segments differ by a few bytes between "
-    "the Ray and the local build (a worker's render caches seem to depend on which shots it drew before)",
-    strict=False,
-)
 def test_ray_builds_the_same_episode_as_the_local_pool(tmp_path: Path, ray_executor: RayExecutor) -> None:
     # No signer: C2PA signing is the one step that is not reproducible byte for byte.
     local_summary, local = _build(tmp_path / "local", LocalExecutor(workers=2))

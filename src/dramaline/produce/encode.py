@@ -5,9 +5,11 @@ the mixed audio muxed in, and ffprobe to check what came out. Frames become seco
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -48,10 +50,29 @@ def x264_options(preset: Preset) -> dict[str, str]:
     to ffmpeg's command line (`x264_args`), so the two cannot drift apart.
     """
     gop = str(gop_frames(preset))
-    return {
+    options = {
         "preset": preset.x264_preset, "crf": str(preset.crf), "profile": "high",
         "g": gop, "keyint_min": gop, "sc_threshold": "0", "bf": "2", "flags": "+cgop",
     }  # fmt: skip
+    if (cpu := x264_instruction_set()) is not None:
+        options["x264-params"] = f"asm={cpu}"
+    return options
+
+
+@functools.cache
+def x264_instruction_set() -> str | None:
+    """The instruction set libx264 is held to, or None for its own choice.
+
+    On a CPU with AVX-512, libx264's AVX-512 routines encode the same frames to different bytes
+    depending on what the process allocated before (a render worker that drew other shots first
+    wrote a different segment), so the encoder is held to AVX2 there, which every such CPU has and
+    whose output depends on the frames alone. Elsewhere libx264 picks for itself.
+    """
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return "AVX2" if re.search(r"\bavx512f\b", cpuinfo) else None
 
 
 def x264_args(preset: Preset, *, threads: int = 0) -> list[str]:
