@@ -97,14 +97,22 @@ def encode_frames(frames: Iterable[np.ndarray], preset: Preset, out: Path, *, th
 
     size = (preset.height_px, preset.width_px, 3)
     count = 0
+    # The renderer hands a frame that repeats the one before (a held look, a still wide shot) in
+    # again as the same read-only array: its converted picture is sent again rather than converted
+    # again. libx264 copies each picture it is given, so sending one twice is safe.
+    last: tuple[np.ndarray, av.VideoFrame] | None = None
     with av.open(str(out), mode="w", format="mp4") as container:
         stream = x264_stream(container, preset, threads=threads)
         for frame in _ahead(frames):
-            if frame.shape != size or frame.dtype != np.uint8:
-                raise MediaError(f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs {size} uint8")
-            # Wraps the array without a copy; the BT.709 matrix matches the stream's colour tags.
-            picture = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="rgb24")
-            picture = picture.reformat(format="yuv420p", dst_colorspace="ITU709")
+            if last is not None and frame is last[0]:
+                picture = last[1]
+            else:
+                if frame.shape != size or frame.dtype != np.uint8:
+                    raise MediaError(f"frame {count} is {frame.shape} {frame.dtype}; the encoder needs {size} uint8")
+                # Wraps the array without a copy; the BT.709 matrix matches the stream's colour tags.
+                picture = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="rgb24")
+                picture = picture.reformat(format="yuv420p", dst_colorspace="ITU709")
+                last = (frame, picture)
             picture.pts = count
             container.mux(stream.encode(picture))
             count += 1
