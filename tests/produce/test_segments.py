@@ -105,3 +105,24 @@ def test_editing_a_line_re_keys_only_the_shots_it_plays_in(written: tuple[Series
     # it plays in (and one a cut moved into it) is drawn again.
     assert 1 <= len(changed) <= 2 < len(after[n])
     assert after[n][0] == before[n][0] and after[n][-1] == before[n][-1]
+
+
+def test_a_repeated_picture_under_the_same_caption_is_handed_on_once(written: tuple[Series, Timeline]) -> None:
+    # The encoder converts an array it was just given only once, so a held picture must come out of
+    # captioning as the same array, and that array must be what captioning it afresh gives.
+    series, timeline = written
+    job = _segment_job(series, timeline, 0, SMALL)
+    raw = list(segments.pictures(job))
+    out = list(segments.frames(job))
+    cue_at = {f: c.text for line in job.scene.lines for c in line.cues for f in range(c.start_frame, c.end_frame)}
+    looks = [(cue_at.get(job.scene.start_frame + k), k < job.label_frames) for k in range(len(raw))]
+    shared = 0
+    for k in range(1, len(out)):
+        repeated = raw[k] is raw[k - 1] and looks[k] == looks[k - 1]
+        assert (out[k] is out[k - 1]) == repeated, f"frame {k}"
+        shared += repeated
+    assert shared > len(out) // 4  # most of a talking scene repeats a picture: the case is exercised
+    assert all(not f.flags.writeable for f in out)
+    assert any(text is not None for text, _ in looks) and job.label_frames > 0
+    for k, fresh in enumerate(_frames(job)):
+        assert np.array_equal(out[k], fresh), f"frame {k}"

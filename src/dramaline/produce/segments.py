@@ -25,6 +25,7 @@ from dramaline.labels.visible import LABEL_SECONDS, credits_overlay, label_overl
 from dramaline.model import NARRATOR, Continuity, Emotion, Preset, Series, TimedLine, TimedScene
 from dramaline.produce.encode import encode_frames
 from dramaline.render import stills
+from dramaline.render.compose import Buffers
 from dramaline.render.scene import held_frames
 
 VERSION = 3  # 2: encoded in-process by PyAV, BT.709 matrix; 3: a segment per shot
@@ -184,7 +185,13 @@ def label_frames_for(preset: Preset) -> int:
 
 
 def frames(job: SegmentJob) -> Iterator[np.ndarray]:
-    """The segment's finished frames: the renderer's picture with captions and labels on top."""
+    """The segment's finished frames: the renderer's picture with captions and labels on top.
+
+    Frames are read-only. A picture the renderer repeats (the same array) under the same caption
+    and label comes out as the same array again, so the encoder converts it once; the copies that
+    carry captions are drawn into recycled memory, since a fresh 6 MB array per frame costs page
+    faults that, at 1080x1920, took as long as drawing the frame.
+    """
     painter = CaptionPainter(job.preset, job.series.language)
     cue_at: dict[int, str] = {}
     for line in job.scene.lines:
@@ -195,19 +202,28 @@ def frames(job: SegmentJob) -> Iterator[np.ndarray]:
     credits = (
         credits_overlay(job.preset, job.series.registration_number, job.series.language) if job.show_credits else None
     )
+    buffers = Buffers(job.preset.width_px * job.preset.height_px * 3)
+    last: tuple[np.ndarray, tuple[str | None, bool], np.ndarray] | None = None
     for k, picture in enumerate(pictures(job)):
-        f = job.scene.start_frame + k
+        text = cue_at.get(job.scene.start_frame + k)
         labelled = label is not None and k < job.label_frames
-        frame = picture
-        if f in cue_at or labelled or credits is not None:
-            frame = picture.copy()  # the renderer may hand back a cached frame; never draw on it
-        if f in cue_at:
-            composite(frame, painter.paint(cue_at[f]))
-        if labelled:
-            assert label is not None
+        if text is None and not labelled:
+            yield picture
+            continue
+        look = (text, labelled)
+        if last is not None and last[0] is picture and last[1] == look:
+            yield last[2]
+            continue
+        frame = buffers.take(picture.shape)  # the renderer's picture may be shared; never draw on it
+        frame[...] = picture
+        if text is not None:
+            composite(frame, painter.paint(text))
+        if label is not None and labelled:
             composite(frame, label)
             if credits is not None:
                 composite(frame, credits)
+        frame.flags.writeable = False
+        last = (picture, look, frame)
         yield frame
 
 
