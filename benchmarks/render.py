@@ -1,8 +1,8 @@
 """Benchmark: render a ~60 s 1080×1920 episode, against the bare encode (floor) and moviepy (peer).
 
-Ours: every scene rendered, captioned and labelled by the embedded renderer and piped into
-libx264, scenes run by the local executor, exactly as `dramaline make` does (voices excluded:
-the lines are timed at 150 wpm so the benchmark measures pictures, not espeak).
+Ours: every shot rendered, captioned and labelled by the embedded renderer and handed to libx264,
+one segment per shot run by the local executor, exactly as `dramaline make` does (voices
+excluded: the lines are timed at 150 wpm so the benchmark measures pictures, not espeak).
 Floor: the same libx264 (PyAV's) with the same settings encoding the same frames, decoded from our
 output (the decode time, measured apart, is subtracted).
 Peer: moviepy 2 making the equivalent composite — one still per scene with a slow zoom, the
@@ -48,12 +48,14 @@ def _episode(target_s: float) -> tuple[Series, Timeline]:
 
 
 def ours(series: Series, timeline: Timeline, out_dir: Path) -> tuple[float, list[Path]]:
-    """Render + encode every scene with the local executor; returns seconds and the segments."""
-    jobs = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
+    """Render + encode every shot with the local executor, longest first, as `make` does; seconds and segments."""
+    scenes = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
+    jobs = [part for job in scenes for part in segments.split(job)]
+    order = sorted(range(len(jobs)), key=lambda j: -jobs[j].scene.duration_frames)
     start = time.perf_counter()
-    paths: list[Path] = [out_dir / f"seg{i:02d}.mp4" for i in range(len(jobs))]
-    for i, data in LocalExecutor().run(segments.render_segment, jobs):
-        paths[i].write_bytes(data)
+    paths: list[Path] = [out_dir / f"seg{i:03d}.mp4" for i in range(len(jobs))]
+    for n, data in LocalExecutor().run(segments.render_segment, [jobs[j] for j in order]):
+        paths[order[n]].write_bytes(data)
     return time.perf_counter() - start, paths
 
 
