@@ -50,8 +50,8 @@ def _episode(target_s: float) -> tuple[Series, Timeline]:
 def ours(series: Series, timeline: Timeline, out_dir: Path) -> tuple[float, list[Path]]:
     """Render + encode every shot with the local executor, longest first, as `make` does; seconds and segments."""
     scenes = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
-    jobs = [part for job in scenes for part in segments.split(job)]
-    order = sorted(range(len(jobs)), key=lambda j: -jobs[j].scene.duration_frames)
+    jobs = [piece for job in scenes for shot in segments.split(job) for piece in segments.pieces(shot)]
+    order = sorted(range(len(jobs)), key=lambda j: -jobs[j].frame_count)
     start = time.perf_counter()
     paths: list[Path] = [out_dir / f"seg{i:03d}.mp4" for i in range(len(jobs))]
     for n, data in LocalExecutor().run(segments.render_segment, [jobs[j] for j in order]):

@@ -159,11 +159,17 @@ def test_one_line_edit_rebuilds_exactly_its_line_scene_and_episode(built: tuple[
     before = (folder / "build" / "tiny" / "ep001.mp4").read_bytes()
     previews = _indexed(folder, "preview")
     summary = make(folder, production())
-    assert {k: v for k, v in summary.built.items() if k != "shot"} == {"line": 1, "scene": 1, "mix": 1, "episode": 1}
+    assert {k: v for k, v in summary.built.items() if k not in ("shot", "segment")} == {
+        "line": 1,
+        "scene": 1,
+        "mix": 1,
+        "episode": 1,
+    }
     # The opening did not change: the preview's pictures are reused, only its sound is new.
     assert _indexed(folder, "preview") == previews + 1
     # Of the edited scene, only the shots the line plays in are drawn again; every other shot is reused.
     assert 1 <= summary.built["shot"] <= 2 and summary.reused["shot"] >= 2 * 3 + 1
+    assert summary.built["segment"] >= summary.built["shot"]  # a long shot is drawn in pieces
     assert (folder / "build" / "tiny" / "ep001.mp4").read_bytes() == before
 
 
@@ -196,7 +202,7 @@ def test_a_killed_build_leaves_no_partial_output_and_resumes(tmp_path: Path) -> 
         if path.suffix == ".mp4":
             probe(path)  # anything left in place is complete
     summary = make(folder, production())
-    assert summary.reused["shot"] >= 1  # what was drawn before the kill is not drawn again
+    assert summary.reused["segment"] >= 1  # what was drawn before the kill is not drawn again
     assert [p.name for p in summary.episodes] == ["ep001.mp4", "ep002.mp4"]
 
 

@@ -44,20 +44,27 @@ def test_every_scene_drawn_shot_by_shot_is_the_scene_drawn_whole(written: tuple[
     series, timeline = written
     beats = {s.beat for s in timeline.scenes}
     assert BeatType.CLIFFHANGER in beats and len(timeline.scenes) >= 4  # the freeze and several beats are covered
+    most = round(segments.PIECE_SECONDS * SMALL.fps)
+    cut = 0
     for i in range(len(timeline.scenes)):
         job = _segment_job(series, timeline, i, SMALL)
-        parts = segments.split(job)
-        assert len(parts) > 1 or len(job.scene.shots) == 1
+        shots = segments.split(job)
+        assert len(shots) > 1 or len(job.scene.shots) == 1
+        parts = [piece for shot in shots for piece in segments.pieces(shot)]
+        assert all(p.frame_count <= most for p in parts)
+        cut += sum(p.window is not None for p in parts)
         _same(job, parts)
+    assert cut >= 2  # long shots were drawn in pieces, and the pieces join into the same frames
 
 
 def test_a_cliffhanger_keeps_its_held_frame_with_the_shot_it_freezes(written: tuple[Series, Timeline]) -> None:
     series, timeline = written
     i = next(k for k, s in enumerate(timeline.scenes) if s.beat is BeatType.CLIFFHANGER)
-    parts = segments.split(_segment_job(series, timeline, i, SMALL))
-    last = parts[-1]
-    assert last.continuity.held_frames and all(p.continuity.held_frames == 0 for p in parts[:-1])
-    held = list(_frames(last))[-last.continuity.held_frames - 1 :]
+    parts = [p for shot in segments.split(_segment_job(series, timeline, i, SMALL)) for p in segments.pieces(shot)]
+    hold = parts[-1].continuity.held_frames
+    group = [p for p in parts if p.continuity.held_frames]  # the last shot's pieces, if it was cut
+    assert hold and group == parts[len(parts) - len(group) :] and {p.continuity.held_frames for p in group} == {hold}
+    held = [f for p in group for f in _frames(p)][-hold - 1 :]
     assert all(np.array_equal(held[1], f) for f in held[1:]) and not np.array_equal(held[0], held[1])
 
 
@@ -91,16 +98,18 @@ def test_editing_a_line_re_keys_only_the_shots_it_plays_in(written: tuple[Series
         update={"scenes": tuple(edited_scene if k == n else s for k, s in enumerate(episode.scenes))}
     )
 
-    def keys(ep: object) -> list[list[str]]:
+    def keys(ep: object) -> list[list[list[str]]]:
+        """Per scene, per shot, the keys of the shot's pieces."""
         timeline = estimate_timeline(series, ep, preset=SMALL)  # type: ignore[arg-type]
-        return [
-            [segment_key(p) for p in segments.split(_segment_job(series, timeline, i, SMALL))]
-            for i in range(len(timeline.scenes))
-        ]
+        out = []
+        for i in range(len(timeline.scenes)):
+            shots = segments.split(_segment_job(series, timeline, i, SMALL))
+            out.append([[segment_key(p) for p in segments.pieces(shot)] for shot in shots])
+        return out
 
     before, after = keys(episode), keys(edited)
     assert [b for k, b in enumerate(before) if k != n] == [a for k, a in enumerate(after) if k != n]
-    changed = set(after[n]) - set(before[n])
+    changed = [shot for shot in after[n] if shot not in before[n]]
     # Shots before the line and after the one it plays in keep their segments; at most the shot
     # it plays in (and one a cut moved into it) is drawn again.
     assert 1 <= len(changed) <= 2 < len(after[n])

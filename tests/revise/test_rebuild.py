@@ -21,11 +21,11 @@ PRESET = PRESETS["draft"]
 
 
 def segment_keys(series: Series, episode: Episode) -> dict[str, tuple[str, ...]]:
-    """Scene id → the cache keys `make` gives that scene's segments (one per shot)."""
+    """Scene id → the cache keys `make` gives that scene's segments (a shot's, or its pieces')."""
     timeline = estimate_timeline(series, episode, preset=PRESET)
     jobs = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
     return {
-        placed.scene_id: tuple(segment_key(part) for part in segments.split(job))
+        placed.scene_id: tuple(segment_key(p) for shot in segments.split(job) for p in segments.pieces(shot))
         for placed, job in zip(timeline.scenes, jobs, strict=True)
     }
 

@@ -29,14 +29,12 @@ from dramaline.produce.otio_export import write_series_timeline
 from dramaline.produce.timing import VERSIONS_DIR
 from dramaline.series_folder import load_series, write_text_atomic
 from dramaline.sound.audio import read_wav, write_wav
-from dramaline.sound.effects import effects_for
-from dramaline.sound.mix import master, mix
-from dramaline.sound.score import score
 from dramaline.sound.speech import SpeechModel
 
 EPISODE_VERSION = 1
 MIX_VERSION = 1
 VOICE_VERSION = 1
+AAC_VERSION = 2  # 2: the fast coder with mid/side stereo (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0
 PRODUCER = "dramaline"
 
@@ -188,35 +186,43 @@ def _segments(
     what: str,
     started: Callable[[], None] = lambda: None,
 ) -> list[tuple[Path, int]]:
-    """Every scene's segments in order with their lengths in frames, each shot from the cache or drawn by the executor.
+    """Every scene's segments in order with their lengths in frames, each from the cache or drawn by the executor.
 
-    A scene counts as built when any of its shots had to be drawn, as reused when none did.
+    A scene (or shot) counts as built when any of its segments had to be drawn, as reused when none did.
     `started` is called once the executor has its jobs (and its worker processes exist).
     """
-    parts = [(i, part) for i, job in enumerate(jobs) for part in segments.split(job)]
+    parts = [
+        ((i, s), piece)
+        for i, job in enumerate(jobs)
+        for s, shot in enumerate(segments.split(job))
+        for piece in segments.pieces(shot)
+    ]
     keys = [segment_key(part) for _, part in parts]
     found = {j: cache.get(k) for j, k in enumerate(keys)}
     missing = [j for j, p in found.items() if p is None]
     drawn = {parts[j][0] for j in missing}
-    summary.built["scene"] += len(drawn)
-    summary.reused["scene"] += len(jobs) - len(drawn)
-    summary.reused["shot"] += len(parts) - len(missing)
+    shots = {where for where, _ in parts}
+    summary.built["scene"] += len({i for i, _ in drawn})
+    summary.reused["scene"] += len(jobs) - len({i for i, _ in drawn})
+    summary.built["shot"] += len(drawn)
+    summary.reused["shot"] += len(shots) - len(drawn)
+    summary.reused["segment"] += len(parts) - len(missing)
     done = len(parts) - len(missing)
     if progress:
         progress(what, done, len(parts))
     # Longest first: a long shot started last would leave the other workers idle at the end.
-    missing.sort(key=lambda j: -parts[j][1].scene.duration_frames)
+    missing.sort(key=lambda j: -parts[j][1].frame_count)
     results = production.executor.run(segments.render_segment, [parts[j][1] for j in missing])
     started()
     for n, data in results:
         scratch = cache.scratch(".mp4")
         scratch.write_bytes(data)
         found[missing[n]] = cache.put(keys[missing[n]], "segment", scratch)
-        summary.built["shot"] += 1
+        summary.built["segment"] += 1
         done += 1
         if progress:
             progress(what, done, len(parts))
-    return [(p, parts[j][1].scene.duration_frames) for j, p in sorted(found.items()) if p is not None]
+    return [(p, parts[j][1].frame_count) for j, p in sorted(found.items()) if p is not None]
 
 
 def _opening(placed: list[tuple[Path, int]], frames: int) -> list[Path]:
@@ -346,7 +352,7 @@ def _audio(
 ) -> Path:
     """The episode's mastered sound as AAC, ready to mux (the mix and its encoding each cached)."""
     mixed = _mix(series, timeline, takes, cache, summary)
-    k = key("aac", 1, [_object_digest(mixed)])
+    k = key("aac", AAC_VERSION, [_object_digest(mixed)])
     hit = cache.get(k)
     if hit is None:
         scratch = cache.scratch(".m4a")
@@ -365,6 +371,12 @@ def _mix(
     if hit is not None:
         summary.reused["mix"] += 1
         return hit
+    # The mixing stages need scipy's filters, seconds to import: this runs in the sound thread, beside
+    # the drawing, so a rebuild that reuses the mix, or a build's start, never waits for them.
+    from dramaline.sound.effects import effects_for
+    from dramaline.sound.mix import master, mix
+    from dramaline.sound.score import score
+
     dialogue = [
         (line.start_frame, read_wav(takes[(s.scene_id, line.index)])) for s in timeline.scenes for line in s.lines
     ]
@@ -417,7 +429,7 @@ def _write_outputs(
         scratch = cache.scratch(".mp4")
         encode.preview_video(joined, scratch, seconds=PREVIEW_SECONDS, preset=preset)
         pictures = cache.put(pictures_key, "preview", scratch)
-    preview_key = key("preview", 2, [_object_digest(pictures), _object_digest(joined), str(PREVIEW_SECONDS)])
+    preview_key = key("preview", 3, [_object_digest(pictures), _object_digest(joined), str(PREVIEW_SECONDS)])
     clip = cache.get(preview_key)
     if clip is None:
         scratch = cache.scratch(".mp4")

@@ -167,6 +167,15 @@ def x264_stream(container: OutputContainer, preset: Preset, *, threads: int = 0)
     return stream
 
 
+AAC_ARGS = ("-c:a", "aac", "-aac_coder", "fast", "-aac_ms", "1")
+"""FFmpeg's AAC encoder for the house sound, which is mono carried as stereo.
+
+Its default coder ("twoloop") took 18.5 s of CPU for a 90 s episode mix on a 2-core machine;
+"fast" with mid/side stereo forced on (the side channel of a mono mix is silence) took 5.9 s,
+with the same error against the mix (27.6 vs 28.5 dB SNR, both at 192 kb/s).
+"""
+
+
 def aac(audio_wav: Path, out: Path) -> None:
     """The episode's sound as AAC 48 kHz stereo in an M4A, ready to be muxed as it is.
 
@@ -175,7 +184,7 @@ def aac(audio_wav: Path, out: Path) -> None:
     """
     cmd = [
         ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(audio_wav),
-        "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-f", "mp4", str(out),
+        *AAC_ARGS, "-b:a", "192k", "-ar", "48000", "-ac", "2", "-f", "mp4", str(out),
     ]  # fmt: skip
     _finish(subprocess.Popen(cmd, stderr=subprocess.PIPE), cmd)
 
@@ -211,7 +220,7 @@ def preview(video: Path, episode: Path, out: Path, *, seconds: float) -> None:
     cmd = [
         ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-i", str(episode),
         "-map", "0:v:0", "-map", "1:a:0", "-t", f"{seconds:.3f}", "-c:v", "copy",
-        "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", "-f", "mp4", str(out),
+        *AAC_ARGS, "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", "-f", "mp4", str(out),
     ]  # fmt: skip
     _finish(subprocess.Popen(cmd, stderr=subprocess.PIPE), cmd)
 

@@ -319,15 +319,25 @@ class SceneRenderer:
 
 
 def render_scene(
-    scene: TimedScene, series: Series, preset: Preset, continuity: Continuity | None = None
+    scene: TimedScene,
+    series: Series,
+    preset: Preset,
+    continuity: Continuity | None = None,
+    window: tuple[int, int] | None = None,
 ) -> Iterator[Pixels]:
     """Yield the scene's frames: exactly `scene.duration_frames` read-only (height, width, 3) uint8 arrays.
 
     Uses `scene.shots`, or plans them with plan_shots when there are none; same inputs → same pixels.
     A frame identical to the one before is yielded as the same array, so copy a frame before drawing on it.
-    `continuity` draws a stretch of a longer scene (see `segments.split`) exactly as the whole scene would.
+    `continuity` draws a stretch of a longer scene (see `segments.split`) exactly as the whole scene would;
+    `window` (a, b) yields only its frames a..b-1, counted from the scene's start, as the whole scene draws them.
     """
-    yield from SceneRenderer(scene, series, preset, continuity).frames()
+    renderer = SceneRenderer(scene, series, preset, continuity)
+    if window is None:
+        yield from renderer.frames()
+        return
+    for f in range(scene.start_frame + window[0], scene.start_frame + window[1]):
+        yield renderer.frame(f)
 
 
 def render_still(scene: TimedScene, series: Series, preset: Preset, frame: int) -> Pixels:

@@ -64,21 +64,27 @@ def render_frames(
     preset: Preset,
     *,
     odd_first_shot: bool = False,
+    window: tuple[int, int] | None = None,
 ) -> Iterator[np.ndarray]:
     """Every frame of `scene` (one per frame, exactly), each shot showing its picture (read-only arrays).
 
     `odd_first_shot`: the scene is a stretch of a longer one that starts on an odd shot of it.
+    `window` (a, b): only frames a..b-1, counted from the scene's start.
     """
     shots = _checked(scene, pictures, shot_stills)
+    a, b = window or (0, scene.duration_frames)
+    first, end = scene.start_frame + a, scene.start_frame + b
     cameras: dict[int, StillCamera] = {}
     w, h = preset.width_px, preset.height_px
     for i, shot in enumerate(shots):
+        if shot.end_frame <= first or shot.start_frame >= end:
+            continue
         index = shot_stills[i]
         if index not in cameras:
             cameras[index] = StillCamera(pictures[index], w, h)
         cam = cameras[index]
         last: tuple[tuple[float, float, float], np.ndarray] | None = None
-        for f in range(shot.start_frame, shot.end_frame):
+        for f in range(max(shot.start_frame, first), min(shot.end_frame, end)):
             view = _view(shot, i + odd_first_shot, f, preset)
             at = (view.dx, view.dy, view.zoom)
             if last is None or last[0] != at:

@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyloudnorm
-from scipy.signal import resample_poly, sosfilt
 
 from dramaline.errors import InvalidInputError
 
@@ -93,6 +91,8 @@ def resample(audio: Audio, rate: int = RATE) -> Audio:
     """`audio` at `rate` Hz (polyphase resampling; returned as is when the rate already matches)."""
     if audio.rate == rate:
         return audio
+    from scipy.signal import resample_poly  # scipy.signal takes seconds to import: only when resampling
+
     g = math.gcd(audio.rate, rate)
     out = resample_poly(audio.samples.astype(np.float64), rate // g, audio.rate // g)
     return Audio(out.astype(np.float32), rate)
@@ -226,6 +226,8 @@ def gating_blocks(samples: int, rate: int) -> tuple[npt.NDArray[np.int64], npt.N
 
 def k_weighted(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
     """`x` through the BS.1770 K-weighting filter (the head's and ear's response) of the loudness meter."""
+    from scipy.signal import sosfilt  # seconds to import: a build that only reads takes never needs it
+
     return np.asarray(sosfilt(_k_weighting(rate), x), dtype=np.float64)
 
 
@@ -254,6 +256,8 @@ def oversampled_peaks(samples: Samples) -> npt.NDArray[np.float32]:
     x = np.asarray(samples, dtype=np.float32)
     if len(x) == 0:
         return x
+    from scipy.signal import resample_poly  # seconds to import: loaded when first measuring
+
     up = np.abs(resample_poly(x, TRUE_PEAK_OVERSAMPLING, 1)[: len(x) * TRUE_PEAK_OVERSAMPLING])
     phases = up.reshape(len(x), TRUE_PEAK_OVERSAMPLING).T
     peaks = np.abs(x)
@@ -294,4 +298,6 @@ def _k_weighting(rate: int) -> npt.NDArray[np.float64]:
 @functools.cache
 def _meter(rate: int) -> Any:
     """A BS.1770 meter for `rate`, built once per rate (building designs its filters)."""
+    import pyloudnorm  # it imports scipy.signal, seconds of start-up a build that measures nothing skips
+
     return pyloudnorm.Meter(rate)
