@@ -45,13 +45,28 @@ class LocalExecutor:
             return iter(())
         if self.workers == 1 or len(jobs) == 1:
             return ((i, fn(job)) for i, job in enumerate(jobs))
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)))
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=_yield_to_the_build)
         try:
             pending: dict[Future[R], int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
         return _as_completed(pool, pending)
+
+
+WORKER_NICENESS = 5
+"""How much lower the workers run than the build process (Unix `nice`).
+
+The build mixes the sound in a thread of its own while the workers draw, and joins only once both
+are done. Most work here fits in a core each, so at equal priority a rebuild that re-draws a shot or
+two ended with the sound alone on one core, the other idle. A little lower, the workers leave the
+sound its core and take both cores once it is done.
+"""
+
+
+def _yield_to_the_build() -> None:
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
 
 
 def _as_completed(pool: ProcessPoolExecutor, pending: dict[Future[R], int]) -> Iterator[tuple[int, R]]:
