@@ -1,7 +1,7 @@
 """Benchmark: render a ~60 s 1080×1920 episode, against the bare encode (floor) and moviepy (peer).
 
 Ours: every shot rendered, captioned and labelled by the embedded renderer and handed to libx264,
-one segment per shot run by the local executor, exactly as `dramaline make` does (voices
+one segment per shot (a long one in pieces) run by the local executor, exactly as `dramaline make` does (voices
 excluded: the lines are timed at 150 wpm so the benchmark measures pictures, not espeak).
 Floor: the same libx264 (PyAV's) with the same settings encoding the same frames, decoded from our
 output (the decode time, measured apart, is subtracted).
@@ -48,7 +48,7 @@ def _episode(target_s: float) -> tuple[Series, Timeline]:
 
 
 def ours(series: Series, timeline: Timeline, out_dir: Path) -> tuple[float, list[Path]]:
-    """Render + encode every shot with the local executor, longest first, as `make` does; seconds and segments."""
+    """Render + encode every shot (or piece) on the local executor, longest first, as `make` does; seconds, paths."""
     scenes = [_segment_job(series, timeline, i, PRESET) for i in range(len(timeline.scenes))]
     jobs = [piece for job in scenes for shot in segments.split(job) for piece in segments.pieces(shot)]
     order = sorted(range(len(jobs)), key=lambda j: -jobs[j].frame_count)
