@@ -202,8 +202,9 @@ def _segments(
     missing = [j for j, p in found.items() if p is None]
     drawn = {parts[j][0] for j in missing}
     shots = {where for where, _ in parts}
-    summary.built["scene"] += len({i for i, _ in drawn})
-    summary.reused["scene"] += len(jobs) - len({i for i, _ in drawn})
+    scenes_drawn = len({i for i, _ in drawn})
+    summary.built["scene"] += scenes_drawn
+    summary.reused["scene"] += len(jobs) - scenes_drawn
     summary.built["shot"] += len(drawn)
     summary.reused["shot"] += len(shots) - len(drawn)
     summary.reused["segment"] += len(parts) - len(missing)

@@ -71,7 +71,7 @@ class SegmentJob(BaseModel):
     shot_stills: tuple[int, ...] = ()
     """For each of `scene.shots`, the index of its picture in `stills`."""
     window: tuple[int, int] | None = None
-    """Only frames a..b-1 of the scene, counted from its start: a piece of a long shot (`split`)."""
+    """Only frames a..b-1 of the scene, counted from its start: a piece of a long shot (`pieces`)."""
 
     @model_serializer(mode="wrap")
     def _without_empty_stills(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:

@@ -179,11 +179,6 @@ class SceneRenderer:
 
     # ------------------------------------------------------------------------------ drawing
 
-    def frames(self) -> Iterator[Pixels]:
-        """Every frame of the scene in order."""
-        for f in range(self.scene.start_frame, self.scene.end_frame):
-            yield self.frame(f)
-
     def frame(self, f: int) -> Pixels:
         """Frame `f` (episode-relative) as a read-only (height, width, 3) uint8 array."""
         if f >= self.freeze_at:
@@ -333,10 +328,8 @@ def render_scene(
     `window` (a, b) yields only its frames a..b-1, counted from the scene's start, as the whole scene draws them.
     """
     renderer = SceneRenderer(scene, series, preset, continuity)
-    if window is None:
-        yield from renderer.frames()
-        return
-    for f in range(scene.start_frame + window[0], scene.start_frame + window[1]):
+    a, b = window or (0, scene.duration_frames)
+    for f in range(scene.start_frame + a, scene.start_frame + b):
         yield renderer.frame(f)
 
 
