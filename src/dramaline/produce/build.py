@@ -32,7 +32,7 @@ from dramaline.sound.audio import read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
 EPISODE_VERSION = 1
-MIX_VERSION = 1
+MIX_VERSION = 2  # 2: the score upsampled and true peaks read through libsoxr
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
 AAC_VERSION = 2  # 2: the fast coder with mid/side stereo (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0

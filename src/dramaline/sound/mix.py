@@ -18,6 +18,7 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 from dramaline.errors import InvalidInputError
 from dramaline.model import Timeline
 from dramaline.sound.audio import (
+    MIN_MEASURE_S,
     RATE,
     Audio,
     gated_loudness,
@@ -27,6 +28,7 @@ from dramaline.sound.audio import (
     oversampled_peaks,
     resample,
     samples_for_frames,
+    weighted_loudness,
 )
 
 DIALOGUE_LUFS = -20.0
@@ -132,13 +134,15 @@ def master(audio: Audio, *, target_lufs: float = -14.0, peak_dbtp: float = -1.0)
     that the limiter would have to take away more than `LIMITER_MAX_EXTRA_DB` is soft-clipped
     before the limiter instead. Silence is returned as is.
     """
-    loudness = integrated_lufs(audio)
+    x = audio.samples.astype(np.float64)
+    weighted = k_weighted(x, audio.rate)  # filtered once: measured here, and modelled by _Outcome
+    short = len(x) < math.ceil(MIN_MEASURE_S * audio.rate)  # measured padded with silence, as the meter does
+    loudness = integrated_lufs(audio) if short else weighted_loudness(weighted, audio.rate)
     if not math.isfinite(loudness):
         return audio
-    x = audio.samples.astype(np.float64)
     peaks = oversampled_peaks(audio.samples)
     ceiling = _gain(peak_dbtp - PEAK_MARGIN_DB)
-    outcome = _Outcome(x, peaks, ceiling, audio.rate)
+    outcome = _Outcome(x, weighted, peaks, ceiling, audio.rate)
     plain = target_lufs - loudness  # the gain that would do it if nothing were limited
     best: tuple[float, Signal] | None = None
     for clip, most in ((False, LIMITER_MAX_EXTRA_DB), (True, MAX_EXTRA_GAIN_DB)):
@@ -170,12 +174,11 @@ class _Outcome:
     millions of samples, so the gain can be searched for freely and only checked on the real thing.
     """
 
-    def __init__(self, x: Signal, peaks: Peaks, ceiling: float, rate: int) -> None:
+    def __init__(self, x: Signal, weighted: Signal, peaks: Peaks, ceiling: float, rate: int) -> None:
         self.ceiling, self.rate = ceiling, rate
         self.step = step = rate // 1000
         blocks = -(-len(x) // step)
         pad = blocks * step - len(x)
-        weighted = k_weighted(x, rate)
         self.energy = np.pad(weighted * weighted, (0, pad)).reshape(blocks, step).sum(axis=1)
         self.samples = np.pad(x.astype(np.float32), (0, pad)).reshape(blocks, step)
         self.plain = np.einsum("ij,ij->i", self.samples, self.samples, dtype=np.float64)

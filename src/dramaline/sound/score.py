@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import butter, resample_poly, sosfilt
+import soxr
+from scipy.signal import butter, sosfilt
 
 from dramaline.model import BeatType, Timeline
 from dramaline.sound.audio import RATE, Audio, integrated_lufs, samples_for_frames
@@ -168,7 +169,7 @@ def score(timeline: Timeline, *, seed: int = 0) -> Audio:
             continue
         rng = np.random.default_rng(np.random.SeedSequence([seed % 2**32, i]))
         low = _render(mood, tonic, -(-(b - a) // _UP) + 1, rng) * 10 ** (mood.level_db / 20)
-        segment = resample_poly(low, _UP, 1)[: b - a]
+        segment = soxr.resample(low, SYNTH_RATE, RATE, quality="HQ")[: b - a]
         # Equal-power fades over the 2 * half samples that overlap the neighbouring scenes.
         _fade_edges(segment, in_n=2 * half if i > 0 else 0, out_n=2 * half if b < n else 0, curve="equal-power")
         out[a:b] += segment
