@@ -13,19 +13,36 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 import duckdb
 
 from dramaline.audience import parts
-from dramaline.audience.sessions import PARTIALS_RESTART_S, fold_events_sql
+from dramaline.audience.sessions import (
+    PARTIALS_RESTART_S,
+    Sessions,
+    build_sessions,
+    durations_from_timelines,
+    fold_events_sql,
+)
+from dramaline.model import Timeline
 
 PARTIALS_VERSION: Final = 1
 """Bump when fold_events_sql or PARTIALS_RESTART_S changes: partials of another version are refolded."""
 PARTIALS_VIEW: Final = "session_partials"
 """The view `EventStore.connect(partials=True)` creates; pass it to build_sessions(partials=...)."""
+
+
+def series_sessions(
+    conn: duckdb.DuckDBPyConnection, series: str, timelines: Mapping[tuple[int, int], Timeline]
+) -> Sessions:
+    """The sessions of `series` in a store connected with partials (`EventStore.connect(partials=True)`).
+
+    `timelines` maps (episode, version) to the version's timeline, which gives each its length.
+    """
+    return build_sessions(conn, durations_from_timelines(series, timelines), series=series, partials=PARTIALS_VIEW)
 
 
 def partials_dir(root: Path) -> Path:

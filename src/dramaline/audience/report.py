@@ -17,8 +17,7 @@ from dramaline.audience.charts import Span, funnel_svg, retention_svg
 from dramaline.audience.funnel import Funnel, series_funnel
 from dramaline.audience.hotspots import BeatLoss, EpisodeLosses, SpanLoss, beat_losses, series_losses, top_hotspots
 from dramaline.audience.metrics import EpisodeMetrics, episode_metrics
-from dramaline.audience.partials import PARTIALS_VIEW
-from dramaline.audience.sessions import build_sessions, durations_from_timelines
+from dramaline.audience.partials import series_sessions
 from dramaline.audience.simulate import SIMULATED_LABEL
 from dramaline.audience.store import EventStore, series_id
 from dramaline.audience.survival import Estimate
@@ -58,7 +57,7 @@ def analyse(folder: Path) -> SeriesReport:
         "SELECT count(*), coalesce(avg(simulated::INTEGER), 0) FROM events WHERE series = ?", [sid]
     ).fetchone()
     events, simulated = (int(row[0]), float(row[1])) if row else (0, 0.0)
-    sessions = build_sessions(conn, durations_from_timelines(sid, plain), series=sid, partials=PARTIALS_VIEW)
+    sessions = series_sessions(conn, sid, plain)
     metrics = episode_metrics(sessions, series=sid)
     losses = series_losses(metrics, plain)
     return SeriesReport(

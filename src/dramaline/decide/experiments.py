@@ -376,8 +376,7 @@ def _posterior(
 
 def folder_sessions(folder: Path) -> tuple[str, Sessions]:
     """The series id and the viewing sessions of the series in `folder`, every episode version's length known."""
-    from dramaline.audience.partials import PARTIALS_VIEW
-    from dramaline.audience.sessions import build_sessions, durations_from_timelines
+    from dramaline.audience.partials import series_sessions
     from dramaline.audience.store import EventStore, series_id
     from dramaline.audience.timelines import load_timeline_versions
     from dramaline.series_folder import load_series
@@ -386,7 +385,7 @@ def folder_sessions(folder: Path) -> tuple[str, Sessions]:
     sid = series_id(folder)
     timelines = {key: t.timeline for key, t in load_timeline_versions(folder, series).items()}
     conn = EventStore(folder).connect(partials=True)
-    return sid, build_sessions(conn, durations_from_timelines(sid, timelines), series=sid, partials=PARTIALS_VIEW)
+    return sid, series_sessions(conn, sid, timelines)
 
 
 def analyse_folder(

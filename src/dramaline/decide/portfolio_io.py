@@ -22,9 +22,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dramaline.audience.partials import PARTIALS_VIEW
+from dramaline.audience.partials import series_sessions
 from dramaline.audience.server_series import find_series_folders
-from dramaline.audience.sessions import build_sessions, durations_from_timelines
 from dramaline.audience.store import EventStore, series_id
 from dramaline.audience.timelines import EpisodeTimeline, TimelineKey, load_timeline_versions
 from dramaline.errors import InvalidInputError
@@ -149,7 +148,7 @@ def _viewing(
     conn = EventStore(folder).connect(partials=True)
     try:
         plain = {key: t.timeline for key, t in timelines.items()}
-        sessions = build_sessions(conn, durations_from_timelines(sid, plain), series=sid, partials=PARTIALS_VIEW)
+        sessions = series_sessions(conn, sid, plain)
         cutoff = int((as_of - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
         # A market's edition is released, watched and decided on its own: count only its sessions.
         only, given = ("market = ?", [market]) if market else ("TRUE", [])
