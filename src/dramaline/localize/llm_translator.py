@@ -17,9 +17,9 @@ from dramaline.errors import WriterOutputError
 from dramaline.localize.glossary import missing_terms
 from dramaline.localize.protocol import SceneText, Translation, TranslationJob
 from dramaline.providers import ChatMessage, ChatModel
+from dramaline.writers.replies import MAX_FEEDBACK_ERRORS
 
 VERSION = 1
-MAX_FEEDBACK_ERRORS = 20
 
 
 class _Item(BaseModel):

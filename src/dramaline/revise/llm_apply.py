@@ -21,7 +21,7 @@ from dramaline.model import Episode, Frozen, RevisionPlan, Scene, Series, ShortT
 from dramaline.providers import ChatMessage, ChatModel
 from dramaline.revise.apply import Refusal, Revision, current_episode, shape_break, touched_scenes
 from dramaline.writers import llm_prompts as prompts
-from dramaline.writers.llm import MAX_FEEDBACK_ERRORS, _Invalid, _parse_json, _reference_problems, _validation_errors
+from dramaline.writers import replies
 from dramaline.writers.llm_prompts import BibleDraft
 
 REVISION_SCHEMA = "episode_revision"
@@ -76,30 +76,31 @@ class LLMReviser:
             },
             {"role": "user", "content": revision_prompt(draft, before, plan, words)},
         ]
-        schema = prompts.schema_of(RevisedEpisode)
-        errors: list[str] = []
-        for _ in range(self.output_attempts):
-            text = self.chat.complete_json(messages, schema=schema, schema_name=REVISION_SCHEMA)
-            try:
-                return self._check(series, draft, before, plan, RevisedEpisode.model_validate(_parse_json(text)))
-            except ValidationError as exc:
-                errors = _validation_errors(exc)
-            except _Invalid as exc:
-                errors = exc.errors
-            errors = errors[:MAX_FEEDBACK_ERRORS]
-            messages = [*messages, {"role": "assistant", "content": text}, prompts.retry_message(errors)]
-        shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
-        raise WriterOutputError(
-            f"the model's revision of episode {plan.episode} failed validation on all {self.output_attempts} "
-            f"attempts; last errors: {shown}. Try a larger model (DRAMALINE_LLM_MODEL), allow more attempts "
-            "with DRAMALINE_LLM_OUTPUT_ATTEMPTS, or revise with --writer embedded",
-            provider_id=self.chat.fingerprint,
+
+        def failed(errors: list[str]) -> WriterOutputError:
+            return WriterOutputError(
+                f"the model's revision of episode {plan.episode} failed validation on all {self.output_attempts} "
+                f"attempts; last errors: {replies.shown(errors)}. Try a larger model (DRAMALINE_LLM_MODEL), allow "
+                "more attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS, or revise with --writer embedded",
+                provider_id=self.chat.fingerprint,
+            )
+
+        return replies.ask_until_valid(
+            self.chat,
+            messages,
+            schema=prompts.schema_of(RevisedEpisode),
+            schema_name=REVISION_SCHEMA,
+            attempts=self.output_attempts,
+            accept=lambda text: self._check(
+                series, draft, before, plan, RevisedEpisode.model_validate(replies.parse_json(text))
+            ),
+            failed=failed,
         )
 
     def _check(
         self, series: Series, draft: BibleDraft, before: Episode, plan: RevisionPlan, reply: RevisedEpisode
     ) -> Revision:
-        """The revision the reply describes; _Invalid with every problem found otherwise."""
+        """The revision the reply describes; InvalidReply with every problem found otherwise."""
         problems: list[str] = []
         count = len(plan.operations)
         declined = {d.operation: d.reason for d in reply.declined}
@@ -114,8 +115,8 @@ class LLMReviser:
                 scenes=reply.scenes,
             )
         except ValidationError as exc:
-            raise _Invalid(problems + _validation_errors(exc)) from exc
-        problems += _reference_problems(episode, draft)
+            raise replies.InvalidReply(problems + replies.validation_errors(exc)) from exc
+        problems += replies.reference_problems(episode, draft)
         applied = [op for n, op in enumerate(plan.operations, 1) if n not in declined]
         editable = set().union(*(touched_scenes(op) for op in applied))
         returned = {s.id: s for s in episode.scenes}
@@ -137,7 +138,7 @@ class LLMReviser:
         if broken:
             problems.append(broken)
         if problems:
-            raise _Invalid(problems)
+            raise replies.InvalidReply(problems)
         refused = tuple(Refusal(op, declined[n]) for n, op in enumerate(plan.operations, 1) if n in declined)
         result = episode if applied else before
         return Revision(plan=plan, before=before, episode=result, applied=tuple(applied), refused=refused)

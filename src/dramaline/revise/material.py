@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import BeatType, Episode, Scene, Series
-from dramaline.writers.embedded.casting import Casting, NameRef, cast_series
+from dramaline.writers.embedded.casting import Casting, NameRef, cast_series, name_ref, series_rng
 from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan
-from dramaline.writers.embedded.material import available_archetypes, load_archetype
+from dramaline.writers.embedded.material import available_archetypes, default_names, load_archetype
 from dramaline.writers.embedded.spec import BEAT_SCENES, ArchetypeSpec, CliffhangerSpec, SceneSpec
 from dramaline.writers.embedded.writer import episode_stage
 
@@ -125,9 +125,7 @@ def _casting(spec: ArchetypeSpec, series: Series) -> tuple[Casting, set[str], se
     drawn = None
     if series.seed is not None:
         # The embedded writer's first draws from its generator are the casting; the same seed draws it again.
-        drawn = cast_series(
-            spec, series.premise, random.Random(f"{series.seed}|{series.archetype.value}|{series.premise}")
-        )
+        drawn = cast_series(spec, series.premise, series_rng(series.seed, series.archetype, series.premise))
     known = {c.id for c in bible.characters}
     characters, names, missing_roles = {}, {}, set()
     taken: set[str] = set()
@@ -143,8 +141,7 @@ def _casting(spec: ArchetypeSpec, series: Series) -> tuple[Casting, set[str], se
                 names[key] = name
                 continue
             character = same[0]
-            parts = character.name.split()
-            name = NameRef(parts[0], parts[-1], character.gender)
+            name = name_ref(character, (spec.names or default_names()).surname_first)
         taken.add(character.id)
         characters[key] = character
         names[key] = name

@@ -28,6 +28,7 @@ from dramaline.model import (
     PortfolioAction,
     SeasonConfig,
     SeasonSeries,
+    Series,
     SeriesWeek,
     WeekCounts,
 )
@@ -78,8 +79,11 @@ def simulate_week(studio: Path, config: SeasonConfig, entry: SeasonSeries, index
     return viewers
 
 
-def revise_released(folder: Path, report: SeriesReport, released: int) -> tuple[list[int], list[str]]:
-    """Apply every significant revision the data supports to released episodes; the episodes changed and why."""
+def revise_released(folder: Path, report: SeriesReport, released: int) -> tuple[Series, list[int], list[str]]:
+    """Apply every significant revision the data supports to released episodes.
+
+    Returns the series as saved after them, the episodes changed, and why each was.
+    """
     series = report.series
     changed: list[int] = []
     notes: list[str] = []
@@ -94,12 +98,14 @@ def revise_released(folder: Path, report: SeriesReport, released: int) -> tuple[
         changed.append(plan.episode)
         ops = "; ".join(op.describe() for op in revision.applied)
         notes.append(f"ep {plan.episode} v{plan.version}→v{plan.version + 1}: {ops} ({plan.summary})")
-    return changed, notes
+    return series, changed, notes
 
 
-def write_ahead(folder: Path, report: SeriesReport, released: int, through: int, config: SeasonConfig) -> int:
-    """Rewrite the unreleased episodes (and add any needed) so episodes up to `through` exist; returns writes."""
-    series = load_series(folder)
+def write_ahead(
+    folder: Path, series: Series, report: SeriesReport, released: int, through: int, config: SeasonConfig
+) -> int:
+    """Rewrite the unreleased episodes of `series` (as saved in `folder`), and add any needed, so episodes up
+    to `through` exist; returns writes."""
     if through <= released:
         return 0
     guidance = guidance_from_report(report, exploration=config.exploration)
@@ -140,7 +146,7 @@ def run_series_week(
 ) -> tuple[SeasonSeries, SeriesWeek]:
     """After the decision: revise, write ahead, produce; the series' entry for next week and this week's record."""
     folder = studio / entry.series_id
-    revised, notes = revise_released(folder, report, entry.released)
+    series, revised, notes = revise_released(folder, report, entry.released)
     decision = allocation.decision(entry.series_id) if entry.series_id in _ids(allocation) else None
     released, promotion, sunset = entry.released, 0.0, entry.sunset_in_week
     said = "no decision (not active)"
@@ -152,7 +158,7 @@ def run_series_week(
             released = min(MAX_EPISODES, entry.released + decision.episodes)
             promotion = decision.promotion
     if sunset is None:
-        write_ahead(folder, report, entry.released, released, config)
+        write_ahead(folder, series, report, entry.released, released, config)
     new = list(range(entry.released + 1, released + 1))
     cost = produce(folder, sorted({*revised, *new})) if produce and (revised or new) else ProductionCost(0, 0, 0.0)
     record = SeriesWeek(

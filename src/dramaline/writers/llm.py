@@ -9,19 +9,16 @@ summaries, with the audience's guidance in the prompts.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from dramaline import shape
 from dramaline.errors import WriterOutputError
 from dramaline.model import (
-    NARRATOR,
     BeatType,
     Bible,
     Episode,
@@ -34,25 +31,15 @@ from dramaline.model.guidance import GUIDED_BEATS, AudienceGuidance, GuidedRun, 
 from dramaline.providers import ChatMessage, ChatModel, ProgressFn
 from dramaline.settings import Settings
 from dramaline.writers import llm_prompts as prompts
+from dramaline.writers import replies
 from dramaline.writers.continuation import continued_series, moved_threads, new_total
 from dramaline.writers.llm_prompts import BibleDraft, EpisodeOutline, EpisodeScenes, OutlineChunk
 
 OUTLINE_CHUNK = 10
 """Episodes outlined per request."""
-MAX_FEEDBACK_ERRORS = 20
-"""Validation errors fed back per retry; more would crowd the context without helping."""
 
 _Reply = TypeVar("_Reply", bound=Frozen)
 _Result = TypeVar("_Result")
-_FENCED = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-
-
-class _Invalid(Exception):
-    """A reply that parsed but breaks a rule; carries the messages to feed back."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 class LLMWriter:
@@ -139,7 +126,7 @@ class LLMWriter:
         except ValidationError as exc:
             raise WriterOutputError(
                 f"the series written by {self.chat.fingerprint} does not validate: "
-                f"{'; '.join(_validation_errors(exc))}; this is a bug in dramaline's checks, "
+                f"{'; '.join(replies.validation_errors(exc))}; this is a bug in dramaline's checks, "
                 "please report it",
                 provider_id=self.chat.fingerprint,
             ) from exc
@@ -216,7 +203,7 @@ class LLMWriter:
         except ValidationError as exc:
             raise WriterOutputError(
                 f"the episodes written by {self.chat.fingerprint} do not fit the series: "
-                f"{'; '.join(_validation_errors(exc))}; this is a bug in dramaline's checks, please report it",
+                f"{'; '.join(replies.validation_errors(exc))}; this is a bug in dramaline's checks, please report it",
                 provider_id=self.chat.fingerprint,
             ) from exc
         run = GuidedRun(
@@ -237,28 +224,27 @@ class LLMWriter:
         build: Callable[[_Reply], _Result],
     ) -> _Result:
         """Ask until a reply parses, validates and builds; feed each failure's errors back."""
-        schema = prompts.schema_of(reply_type)
-        errors: list[str] = []
-        for _ in range(self.output_attempts):
-            text = self.chat.complete_json(messages, schema=schema, schema_name=schema_name)
-            try:
-                return build(reply_type.model_validate(_parse_json(text)))
-            except ValidationError as exc:
-                errors = _validation_errors(exc)
-            except _Invalid as exc:
-                errors = exc.errors
-            errors = errors[:MAX_FEEDBACK_ERRORS]
-            messages = [*messages, {"role": "assistant", "content": text}, prompts.retry_message(errors)]
-        shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
-        raise WriterOutputError(
-            f"the model's reply for {step} failed validation on all {self.output_attempts} attempts; "
-            f"last errors: {shown}. Try a larger model (DRAMALINE_LLM_MODEL) or allow more "
-            "attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
-            provider_id=self.chat.fingerprint,
+
+        def failed(errors: list[str]) -> WriterOutputError:
+            return WriterOutputError(
+                f"the model's reply for {step} failed validation on all {self.output_attempts} attempts; "
+                f"last errors: {replies.shown(errors)}. Try a larger model (DRAMALINE_LLM_MODEL) or allow more "
+                "attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
+                provider_id=self.chat.fingerprint,
+            )
+
+        return replies.ask_until_valid(
+            self.chat,
+            messages,
+            schema=prompts.schema_of(reply_type),
+            schema_name=schema_name,
+            attempts=self.output_attempts,
+            accept=lambda text: build(reply_type.model_validate(replies.parse_json(text))),
+            failed=failed,
         )
 
     def _build_episode(self, reply: EpisodeScenes, outline: EpisodeOutline, draft: BibleDraft) -> Episode:
-        """The episode `outline` plans with the reply's scenes; _Invalid if it breaks any rule."""
+        """The episode `outline` plans with the reply's scenes; InvalidReply if it breaks any rule."""
         episode = Episode(
             number=outline.number,
             title=outline.title,
@@ -266,15 +252,15 @@ class LLMWriter:
             cliffhanger=outline.cliffhanger,
             scenes=reply.scenes,
         )
-        problems = _reference_problems(episode, draft)
+        problems = replies.reference_problems(episode, draft)
         problems += shape.episode_problems(episode, wpm=self.words_per_minute)
         if problems:
-            raise _Invalid(problems)
+            raise replies.InvalidReply(problems)
         return episode
 
 
 def _check_bible(draft: BibleDraft, request: WriteRequest) -> BibleDraft:
-    """The draft if it fits the request and its references resolve; _Invalid otherwise."""
+    """The draft if it fits the request and its references resolve; InvalidReply otherwise."""
     problems: list[str] = []
     if request.archetype is not None and draft.archetype is not request.archetype:
         problems.append(f"archetype is {draft.archetype.value!r}; it must be {request.archetype.value!r}")
@@ -288,9 +274,9 @@ def _check_bible(draft: BibleDraft, request: WriteRequest) -> BibleDraft:
     try:
         Bible(characters=draft.characters, locations=draft.locations, threads=draft.threads)
     except ValidationError as exc:
-        problems += _validation_errors(exc)
+        problems += replies.validation_errors(exc)
     if problems:
-        raise _Invalid(problems)
+        raise replies.InvalidReply(problems)
     return draft
 
 
@@ -312,55 +298,5 @@ def _check_outlines(chunk: OutlineChunk, first: int, last: int, total: int) -> l
         if o.number == total and not {BeatType.FACE_SLAP, BeatType.CONFRONTATION} & set(o.beats):
             problems.append(f"{where}: the finale needs a climax; add a face_slap or confrontation beat")
     if problems:
-        raise _Invalid(problems)
+        raise replies.InvalidReply(problems)
     return list(chunk.episodes)
-
-
-def _reference_problems(episode: Episode, draft: BibleDraft) -> list[str]:
-    """Every scene location, character and speaker of `episode` that the bible does not know."""
-    characters = {c.id for c in draft.characters}
-    locations = {loc.id for loc in draft.locations}
-    known_characters = ", ".join(sorted(characters))
-    problems: list[str] = []
-    for i, scene in enumerate(episode.scenes):
-        where = f"scenes[{i}] ({scene.id!r})"
-        if scene.location not in locations:
-            problems.append(
-                f"{where} is set in unknown location {scene.location!r}; use one of: {', '.join(sorted(locations))}"
-            )
-        for cid in scene.characters:
-            if cid not in characters:
-                problems.append(f"{where} lists unknown character {cid!r}; use one of: {known_characters}")
-        for j, line in enumerate(scene.lines):
-            if line.speaker != NARRATOR and line.speaker not in characters:
-                problems.append(
-                    f"{where}.lines[{j}] is spoken by unknown character {line.speaker!r}; use one of: "
-                    f"{known_characters}, or {NARRATOR!r}"
-                )
-    return problems
-
-
-def _parse_json(text: str) -> Any:
-    """The JSON object in a reply, with or without ```json fences; _Invalid if there is none."""
-    fenced = _FENCED.search(text)
-    body = (fenced.group(1) if fenced else text).strip()
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise _Invalid([f"the reply is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]) from exc
-    if not isinstance(data, dict):
-        raise _Invalid([f"the reply is a JSON {type(data).__name__}; it must be a JSON object"])
-    return data
-
-
-def _validation_errors(exc: ValidationError) -> list[str]:
-    """One readable line per pydantic error: where (as a JSON path), what is wrong, what was given."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        given = error.get("input")
-        if isinstance(given, str | int | float | bool) and error["type"] != "missing":
-            message += f" (got {json.dumps(given, ensure_ascii=False)[:80]})"
-        lines.append(f"{where.lstrip('.')}: {message}" if where else message)
-    return lines

@@ -9,7 +9,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from dramaline.model import Character, Gender, Location, LocationKind, Look, Relationship, Role, Voice
+from dramaline.model import Archetype, Character, Gender, Location, LocationKind, Look, Relationship, Role, Voice
 from dramaline.writers.embedded.material import default_names
 from dramaline.writers.embedded.spec import ArchetypeSpec, NamePool, RoleSpec
 
@@ -115,6 +115,26 @@ class Casting:
     def context(self) -> dict[str, object]:
         """The values `{placeholders}` resolve to (without `{place}`, which is per scene)."""
         return {**self.names, **self.fillers}
+
+
+def series_rng(seed: int | None, archetype: Archetype, premise: str) -> random.Random:
+    """The generator the embedded writer draws a series from: its first draws are the casting (`cast_series`).
+
+    Revising or writing on draws the same casting again from the same seed, archetype and premise.
+    """
+    return random.Random(f"{seed}|{archetype.value}|{premise}")
+
+
+def name_ref(person: Character, surname_first: bool) -> NameRef:
+    """How placeholders name `person`, read back from the full name the bible gives (perhaps edited by hand)."""
+    parts = person.name.split()
+    if len(parts) == 1:
+        first = last = parts[0]
+    elif surname_first:
+        first, last = " ".join(parts[1:]), parts[0]
+    else:
+        first, last = parts[0], " ".join(parts[1:])
+    return NameRef(first=first, last=last, gender=person.gender, surname_first=surname_first)
 
 
 def cast_series(spec: ArchetypeSpec, premise: str, rng: random.Random) -> Casting:

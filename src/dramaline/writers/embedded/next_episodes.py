@@ -16,7 +16,7 @@ from dramaline.model import Episode, Series, WriterKind
 from dramaline.model.guidance import AudienceGuidance, GuidedRun, NextEpisodes
 from dramaline.providers import ProgressFn
 from dramaline.writers.continuation import continued_series, moved_threads, new_total
-from dramaline.writers.embedded.casting import Casting, NameRef, cast_series
+from dramaline.writers.embedded.casting import Casting, cast_series, name_ref, series_rng
 from dramaline.writers.embedded.episodes import EpisodeBuilder
 from dramaline.writers.embedded.guided import GuidedChooser
 from dramaline.writers.embedded.material import default_names, load_archetype
@@ -95,19 +95,9 @@ def recover_casting(spec: ArchetypeSpec, series: Series) -> Casting:
             "places, in their order: write on with --writer llm"
         )
     surname_first = (spec.names or default_names()).surname_first
-    names: dict[str, NameRef] = {}
-    for (key, _), person in zip(roles, people, strict=True):
-        parts = person.name.split()
-        if len(parts) == 1:
-            first = last = parts[0]
-        elif surname_first:
-            first, last = " ".join(parts[1:]), parts[0]
-        else:
-            first, last = parts[0], " ".join(parts[1:])
-        names[key] = NameRef(first=first, last=last, gender=person.gender, surname_first=surname_first)
+    names = {key: name_ref(person, surname_first) for (key, _), person in zip(roles, people, strict=True)}
     # The fillers (company, city, amount …) are not stored: the values the text uses are the ones drawn.
-    drawn = cast_series(spec, series.premise, random.Random(f"{series.seed or 0}|{series.archetype.value}|"
-                                                            f"{series.premise}")).fillers  # fmt: skip
+    drawn = cast_series(spec, series.premise, series_rng(series.seed, series.archetype, series.premise)).fillers
     text = "\n".join(
         [
             series.title,

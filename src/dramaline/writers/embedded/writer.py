@@ -7,7 +7,6 @@ genre's shape. Same request, same seed -> the same series, byte for byte.
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -25,7 +24,7 @@ from dramaline.model import (
 )
 from dramaline.model.guidance import AudienceGuidance, NextEpisodes
 from dramaline.providers import ProgressFn
-from dramaline.writers.embedded.casting import Casting, cast_series
+from dramaline.writers.embedded.casting import Casting, cast_series, series_rng
 from dramaline.writers.embedded.episodes import EpisodeBuilder, EpisodePlan, R
 from dramaline.writers.embedded.material import available_archetypes, load_archetype
 from dramaline.writers.embedded.spec import ArchetypeSpec, CliffhangerSpec, SceneSpec, Stage, ThreadSpec
@@ -47,7 +46,7 @@ class EmbeddedWriter:
             )
         archetype = request.archetype or choose_archetype(request.premise)
         spec = load_archetype(archetype)
-        rng = random.Random(f"{request.seed}|{archetype.value}|{request.premise}")
+        rng = series_rng(request.seed, archetype, request.premise)
         casting = cast_series(spec, request.premise, rng)
         context = casting.context()
         n = request.episodes
