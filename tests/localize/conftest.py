@@ -17,8 +17,8 @@ from tests.conftest import make_series
 SMALL = Preset(name="small", width_px=240, height_px=428, fps=10, crf=30, x264_preset="ultrafast")
 
 
-def production() -> Production:
-    return Production(preset=SMALL, speech=FakeSpeechModel(), executor=LocalExecutor(workers=2))
+def production(preset: Preset = SMALL) -> Production:
+    return Production(preset=preset, speech=FakeSpeechModel(), executor=LocalExecutor(workers=2))
 
 
 class TableTranslator:

@@ -12,7 +12,7 @@ from dramaline.captions.cues import CJK_MAX_CHARS
 from dramaline.captions.render import CaptionPainter, safe_zone
 from dramaline.localize.edition import Localized, localize, make_edition
 from dramaline.localize.voices import identity_problems
-from dramaline.model import QACheck, Series, Timeline
+from dramaline.model import PRESETS, Preset, QACheck, Series, Timeline
 from dramaline.produce.build import BuildSummary
 from dramaline.series_folder import episode_path, load_series, save_series
 from tests.localize.conftest import SMALL, TableTranslator, production
@@ -119,19 +119,21 @@ def test_subtitle_edition_leaves_the_video_alone(built: tuple[Path, Series, Buil
             assert (y.cues[0].start_frame, y.cues[-1].end_frame) == (x.start_frame, x.end_frame)
 
 
-def _frame(video: Path, second: float, preset: object = SMALL) -> np.ndarray:
+def _frame(video: Path, second: float, preset: Preset = SMALL) -> np.ndarray:
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-ss", f"{second:.2f}", "-i", str(video), "-frames:v", "1", "-f", "rawvideo",
          "-pix_fmt", "rgb24", "-"],
         capture_output=True, check=True,
     ).stdout  # fmt: skip
-    return np.frombuffer(raw, np.uint8).reshape(SMALL.height_px, SMALL.width_px, 3)
+    return np.frombuffer(raw, np.uint8).reshape(preset.height_px, preset.width_px, 3)
 
 
 def test_chinese_caption_edition_draws_cjk_captions_in_the_safe_zone(built: tuple[Path, Series, BuildSummary]) -> None:
+    # At the draft preset a studio previews with: CJK glyphs at their real size, wrapped at its width.
     folder, series, _ = built
+    draft = PRESETS["draft"]
     done = localize(
-        folder, make_edition(series, "zh-Hans", "CN"), TableTranslator({}, CHINESE), production=production(),
+        folder, make_edition(series, "zh-Hans", "CN"), TableTranslator({}, CHINESE), production=production(draft),
         episodes=[1], measure=False,
     )  # fmt: skip
     timeline = Timeline.model_validate_json((done.outputs / "ep001.timeline.json").read_text())
@@ -142,11 +144,11 @@ def test_chinese_caption_edition_draws_cjk_captions_in_the_safe_zone(built: tupl
     # (the original English edition shows a different caption there, so compare where they differ).
     cue = cues[1]
     second = (cue.start_frame + cue.end_frame) / 2 / timeline.fps
-    frame = _frame(done.outputs / "ep001.mp4", second).astype(np.int16)
-    painter = CaptionPainter(SMALL, "zh-Hans")
+    frame = _frame(done.outputs / "ep001.mp4", second, draft).astype(np.int16)
+    painter = CaptionPainter(draft, "zh-Hans")
     overlay = painter.paint(cue.text)
     ink = overlay.ink_box()
-    assert ink is not None and safe_zone(SMALL).contains(overlay.box)
+    assert ink is not None and safe_zone(draft).contains(overlay.box)
     inside = frame[ink.top : ink.bottom, ink.left : ink.right]
     # The caption box is a dark translucent panel with white glyphs: bright strokes inside it.
     assert (inside.min(axis=2) > 200).mean() > 0.03
@@ -157,7 +159,7 @@ def test_chinese_caption_edition_draws_cjk_captions_in_the_safe_zone(built: tupl
     region = frame[overlay.y : overlay.y + overlay.height, overlay.x : overlay.x + overlay.width]
     assert region[strokes].mean() > 180 and region[~strokes & alpha].mean() < 120
     # Above the safe zone's bottom band there is no caption: the top 14 % is as the picture made it.
-    assert ink.top >= safe_zone(SMALL).top
+    assert ink.top >= safe_zone(draft).top
 
 
 def test_unsupported_pair_lists_the_installed_ones(built: tuple[Path, Series, BuildSummary]) -> None:

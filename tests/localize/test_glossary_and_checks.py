@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dramaline.localize.adapt import seed_glossary
+from dramaline.localize.adapt import NAMES, seed_glossary
 from dramaline.localize.checks import check_lines, check_timeline
 from dramaline.localize.glossary import missing_terms, protect, terms_in
 from dramaline.model import Adaptation, Cue, Glossary, GlossaryEntry, QACheck, Series, TimedLine, TimedScene, Timeline
+from dramaline.writers.embedded.material import default_names
 from tests.conftest import make_series
 
 GLOSSARY = Glossary(
@@ -44,6 +45,24 @@ def test_seed_glossary_follows_the_adaptation_options() -> None:
     assert local["Ethan"] == "Esteban" and local["Claire Vance"] == "Clara Vance" and local["dollars"] == "euros"
     honour = {e.source: e.target for e in seed_glossary(series, "zh-Hans", "CN", Adaptation(honorifics="keep")).entries}
     assert honour["Young Master"] == "Young Master" and honour["dollars"] == "元"
+
+
+def test_localised_names_cover_the_offline_languages_and_keep_what_has_no_equivalent() -> None:
+    series = make_series(1)
+    seen = {
+        language: {
+            e.source: e.target for e in seed_glossary(series, language, None, Adaptation(names="localize")).entries
+        }
+        for language in ("es", "pt", "ca")
+    }
+    assert seen["pt"]["Claire Vance"] == "Clara Vance" and seen["ca"]["Claire Vance"] == "Clara Vance"
+    assert seen["pt"]["Vance"] == "Vance"  # family names are kept
+    assert seen["es"]["Ethan"] == "Esteban" and seen["pt"]["Ethan"] == seen["ca"]["Ethan"] == "Ethan"  # none: kept
+    # Most first names the writer's default pool draws have an equivalent, and every entry changes the name.
+    pool = (*default_names().female, *default_names().male)
+    for table in NAMES.values():
+        assert all(source != target for source, target in table.items())
+        assert sum(name in table for name in pool) >= len(pool) // 2
 
 
 def _translated(series: Series, texts: list[str]) -> Series:
