@@ -16,7 +16,6 @@ import json
 from pydantic import Field, ValidationError
 
 from dramaline import shape
-from dramaline.errors import WriterOutputError
 from dramaline.model import Episode, Frozen, RevisionPlan, Scene, Series, ShortText, Text
 from dramaline.providers import ChatMessage, ChatModel
 from dramaline.revise.apply import Refusal, Revision, current_episode, shape_break, touched_scenes
@@ -77,14 +76,6 @@ class LLMReviser:
             {"role": "user", "content": revision_prompt(draft, before, plan, words)},
         ]
 
-        def failed(errors: list[str]) -> WriterOutputError:
-            return WriterOutputError(
-                f"the model's revision of episode {plan.episode} failed validation on all {self.output_attempts} "
-                f"attempts; last errors: {replies.shown(errors)}. Try a larger model (DRAMALINE_LLM_MODEL), allow "
-                "more attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS, or revise with --writer embedded",
-                provider_id=self.chat.fingerprint,
-            )
-
         return replies.ask_until_valid(
             self.chat,
             messages,
@@ -94,7 +85,9 @@ class LLMReviser:
             accept=lambda text: self._check(
                 series, draft, before, plan, RevisedEpisode.model_validate(replies.parse_json(text))
             ),
-            failed=failed,
+            what=f"revision of episode {plan.episode}",
+            advice="Try a larger model (DRAMALINE_LLM_MODEL), allow more attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS, "
+            "or revise with --writer embedded",
         )
 
     def _check(

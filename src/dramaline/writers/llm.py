@@ -225,14 +225,6 @@ class LLMWriter:
     ) -> _Result:
         """Ask until a reply parses, validates and builds; feed each failure's errors back."""
 
-        def failed(errors: list[str]) -> WriterOutputError:
-            return WriterOutputError(
-                f"the model's reply for {step} failed validation on all {self.output_attempts} attempts; "
-                f"last errors: {replies.shown(errors)}. Try a larger model (DRAMALINE_LLM_MODEL) or allow more "
-                "attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
-                provider_id=self.chat.fingerprint,
-            )
-
         return replies.ask_until_valid(
             self.chat,
             messages,
@@ -240,7 +232,8 @@ class LLMWriter:
             schema_name=schema_name,
             attempts=self.output_attempts,
             accept=lambda text: build(reply_type.model_validate(replies.parse_json(text))),
-            failed=failed,
+            what=f"reply for {step}",
+            advice="Try a larger model (DRAMALINE_LLM_MODEL) or allow more attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
         )
 
     def _build_episode(self, reply: EpisodeScenes, outline: EpisodeOutline, draft: BibleDraft) -> Episode:

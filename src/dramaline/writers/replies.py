@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from dramaline.errors import WriterOutputError
 from dramaline.model import NARRATOR, Episode
 from dramaline.providers import ChatMessage, ChatModel
 from dramaline.writers import llm_prompts as prompts
@@ -41,12 +42,14 @@ def ask_until_valid(
     schema_name: str,
     attempts: int,
     accept: Callable[[str], _Result],
-    failed: Callable[[list[str]], Exception],
+    what: str,
+    advice: str,
 ) -> _Result:
     """What `accept` makes of the first reply it takes.
 
     `accept` raises ValidationError or InvalidReply for a reply it refuses; the errors go back to
-    the model with its reply. After `attempts` refusals, `failed(last errors)` is raised.
+    the model with its reply. After `attempts` refusals: WriterOutputError, saying `what` failed
+    (e.g. "reply for the bible"), its last errors, and `advice`.
     """
     errors: list[str] = []
     for _ in range(attempts):
@@ -59,7 +62,10 @@ def ask_until_valid(
             errors = exc.errors
         errors = errors[:MAX_FEEDBACK_ERRORS]
         messages = [*messages, {"role": "assistant", "content": text}, prompts.retry_message(errors)]
-    raise failed(errors)
+    raise WriterOutputError(
+        f"the model's {what} failed validation on all {attempts} attempts; last errors: {shown(errors)}. {advice}",
+        provider_id=chat.fingerprint,
+    )
 
 
 def shown(errors: Sequence[str], most: int = 5) -> str:
