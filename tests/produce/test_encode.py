@@ -123,3 +123,42 @@ def test_the_same_frames_encode_to_the_same_bytes_whatever_the_process_did_befor
         junk = [rng.integers(0, 256, int(n), np.uint8).tobytes() for n in rng.integers(1_000, 200_000, 300)]
         del junk
         assert encoded(f"again-{attempt}.mp4") == first, f"encode {attempt + 2} differs from the first"
+
+
+_GUARDED_ENCODE = """
+import ctypes, mmap, sys
+from pathlib import Path
+import numpy as np
+from dramaline.model import Preset
+from dramaline.produce.encode import encode_frames
+
+preset = Preset(name="tiny", width_px=180, height_px=320, fps=10, crf=30, x264_preset="ultrafast")
+size = preset.height_px * preset.width_px * 3
+page = mmap.PAGESIZE
+pages = -(-size // page)
+region = mmap.mmap(-1, (pages + 1) * page)
+libc = ctypes.CDLL(None, use_errno=True)
+base = ctypes.addressof(ctypes.c_char.from_buffer(region))
+# The page after the frames is made unreadable: a read past a frame's last byte faults.
+if libc.mprotect(ctypes.c_void_p(base + pages * page), page, 0) != 0:
+    sys.exit(3)
+start = pages * page - size
+frame = np.frombuffer(region, np.uint8, count=size, offset=start).reshape(320, 180, 3)
+frame[...] = 90
+written = encode_frames(iter([frame] * 3), preset, Path(sys.argv[1]))
+print(written)
+"""
+
+
+def test_a_frame_that_ends_where_readable_memory_ends_is_encoded(tmp_path: Path) -> None:
+    # libswscale reads a little past a picture's rows; handed an array that ends at an unreadable page,
+    # it crashed the worker (SIGSEGV: run apart, so a crash fails this test rather than the suite).
+    import subprocess
+    import sys
+
+    out = tmp_path / "guarded.mp4"
+    done = subprocess.run(
+        [sys.executable, "-c", _GUARDED_ENCODE, str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
+    assert done.stdout.split() == ["3"] and out.stat().st_size > 0

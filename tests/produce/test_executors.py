@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from dramaline.produce.executors import LocalExecutor
+from dramaline.produce.executors import LocalExecutor, worker_context
 
 
 def _touch(path: str) -> str:
@@ -36,4 +37,21 @@ def test_jobs_start_before_the_results_are_read(tmp_path: Path) -> None:
 def test_a_failed_job_raises_and_leaves_no_worker(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot run"):
         list(LocalExecutor(workers=2).run(_fail_on_b, [str(tmp_path / n) for n in "abc"]))
+    assert multiprocessing.active_children() == []
+
+
+def test_a_fork_server_starts_the_workers_of_a_process_running_other_threads(tmp_path: Path) -> None:
+    assert worker_context(False) is None  # forked: quickest
+    context = worker_context(True)
+    assert context is not None and context.get_start_method() == "forkserver"
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait, name="serving-pages")  # as the studio's web server is
+    busy.start()
+    try:
+        paths = [str(tmp_path / name) for name in "abc"]
+        assert sorted(LocalExecutor(workers=2, fork_server=True).run(_touch, paths)) == sorted(enumerate(paths))
+        assert all(Path(p).read_text() == "ran" for p in paths)
+    finally:
+        stop.set()
+        busy.join()
     assert multiprocessing.active_children() == []

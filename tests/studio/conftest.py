@@ -42,7 +42,8 @@ ARTIFACTS = os.environ.get("DRAMALINE_TEST_ARTIFACTS")
 
 
 def production(folder: Path, preset: Preset) -> Production:
-    return Production(preset=preset, speech=FakeSpeechModel(), executor=LocalExecutor(workers=2))
+    # Workers from a fork server, as the studio's own production has them: it builds beside other threads.
+    return Production(preset=preset, speech=FakeSpeechModel(), executor=LocalExecutor(workers=2, fork_server=True))
 
 
 def config(**changes: object) -> StudioConfig:

@@ -6,6 +6,8 @@ as jobs finish, so the build code does not know which one it is using.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,12 +30,20 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """A pool of worker processes on this machine (one per core by default)."""
+    """A pool of worker processes on this machine (one per core by default).
+
+    The workers are forked from this process, which is quickest, unless `fork_server`: then a fork
+    server, a clean single-threaded process that has loaded the renderer once, forks them. Forking
+    copies a process with its other threads' locks held as they were, so a child can hang or crash
+    on one a thread held at that moment (Python 3.14 stops forking by default on Linux for this
+    reason); a long-running process that builds from one of several threads wants the fork server.
+    """
 
     id = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, fork_server: bool = False) -> None:
         self.workers = workers or max(1, os.cpu_count() or 1)
+        self.fork_server = fork_server
 
     def run(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
         """Start the jobs now (the worker processes exist when this returns) and yield their results.
@@ -45,7 +55,11 @@ class LocalExecutor:
             return iter(())
         if self.workers == 1 or len(jobs) == 1:
             return ((i, fn(job)) for i, job in enumerate(jobs))
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), initializer=_yield_to_the_build)
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(jobs)),
+            mp_context=worker_context(self.fork_server),
+            initializer=_yield_to_the_build,
+        )
         try:
             pending: dict[Future[R], int] = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         except BaseException:
@@ -62,6 +76,15 @@ are done. Most work here fits in a core each, so at equal priority a rebuild tha
 two ended with the sound alone on one core, the other idle. A little lower, the workers leave the
 sound its core and take both cores once it is done.
 """
+
+
+def worker_context(fork_server: bool) -> multiprocessing.context.BaseContext | None:
+    """The fork server's context (loading the renderer first) where asked for and the platform has one; else None."""
+    if not fork_server or "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dramaline.produce.segments"])
+    return context
 
 
 def _yield_to_the_build() -> None:

@@ -7,7 +7,7 @@ service modules with it, so both show and change exactly the same things.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,10 +31,14 @@ ProductionFactory = Callable[[Path, Preset], "Production"]
 
 
 def default_production(folder: Path, preset: Preset) -> Production:
-    """The backends the settings choose, as `dramaline make` uses them, with the local executor."""
-    from dramaline.cli.produce import default_production as from_settings
+    """The backends the settings choose, as `dramaline make` uses them, with the local executor.
 
-    return from_settings(folder, preset, "local")
+    Its workers come from a fork server: the studio builds from job threads while others serve pages.
+    """
+    from dramaline.cli.produce import default_production as from_settings
+    from dramaline.produce.executors import LocalExecutor
+
+    return replace(from_settings(folder, preset, "local"), executor=LocalExecutor(fork_server=True))
 
 
 @dataclass(frozen=True)
