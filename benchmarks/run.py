@@ -7,9 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import ingest, ingest_http, metrics, portfolio, rebuild, render, revise, season, write
+from benchmarks import ingest, ingest_http, metrics, portfolio, rebuild, render, revise, season, studio, write
 
-BENCHMARKS = (write, render, rebuild, ingest, metrics, ingest_http, revise, portfolio, season)
+BENCHMARKS = (write, render, rebuild, ingest, metrics, ingest_http, studio, revise, portfolio, season)
 
 
 def main() -> int:
