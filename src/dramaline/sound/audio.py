@@ -23,7 +23,7 @@ from dramaline.errors import InvalidInputError
 RATE = 48000
 """The house sample rate: every Audio the sound package produces is at 48 kHz."""
 TRUE_PEAK_OVERSAMPLING = 4
-MIN_MEASURE_S = 0.4
+_MIN_MEASURE_S = 0.4
 """BS.1770 gates 400 ms blocks; shorter clips are padded with silence to one block."""
 
 Samples = npt.NDArray[np.float32]
@@ -189,10 +189,16 @@ def measure(audio: Audio) -> Loudness:
     return Loudness(integrated_lufs=integrated_lufs(audio), true_peak_dbtp=true_peak_dbtp(audio))
 
 
-def integrated_lufs(audio: Audio) -> float:
-    """Integrated loudness in LUFS; clips under 0.4 s are measured padded with silence; -inf if silent."""
+def integrated_lufs(audio: Audio, *, weighted: npt.NDArray[np.float64] | None = None) -> float:
+    """Integrated loudness in LUFS; clips under 0.4 s are measured padded with silence; -inf if silent.
+
+    `weighted`, the samples already through `k_weighted`, spares filtering them again (a clip that
+    needs padding is filtered padded all the same).
+    """
+    if weighted is not None and len(weighted) >= math.ceil(_MIN_MEASURE_S * audio.rate):
+        return weighted_loudness(weighted, audio.rate)
     x = audio.samples.astype(np.float64)
-    minimum = math.ceil(MIN_MEASURE_S * audio.rate)
+    minimum = math.ceil(_MIN_MEASURE_S * audio.rate)
     if len(x) < minimum:
         x = np.pad(x, (0, minimum - len(x)))
     if not np.any(x):

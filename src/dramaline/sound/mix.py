@@ -18,7 +18,6 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 from dramaline.errors import InvalidInputError
 from dramaline.model import Timeline
 from dramaline.sound.audio import (
-    MIN_MEASURE_S,
     RATE,
     Audio,
     gated_loudness,
@@ -28,7 +27,6 @@ from dramaline.sound.audio import (
     oversampled_peaks,
     resample,
     samples_for_frames,
-    weighted_loudness,
 )
 
 DIALOGUE_LUFS = -20.0
@@ -136,8 +134,7 @@ def master(audio: Audio, *, target_lufs: float = -14.0, peak_dbtp: float = -1.0)
     """
     x = audio.samples.astype(np.float64)
     weighted = k_weighted(x, audio.rate)  # filtered once: measured here, and modelled by _Outcome
-    short = len(x) < math.ceil(MIN_MEASURE_S * audio.rate)  # measured padded with silence, as the meter does
-    loudness = integrated_lufs(audio) if short else weighted_loudness(weighted, audio.rate)
+    loudness = integrated_lufs(audio, weighted=weighted)
     if not math.isfinite(loudness):
         return audio
     peaks = oversampled_peaks(audio.samples)
