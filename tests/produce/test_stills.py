@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,7 +96,14 @@ def test_fetch_keeps_pictures_in_the_cache_and_asks_only_for_new_ones(series: Se
     assert (built, reused) == (len(first), 0) and len(model.requests) == len(first)
     again, built, reused = fetch(requests, model, cache)
     assert (built, reused) == (0, len(first)) and again == first
-    edited = [requests[0].model_copy(update={"prompt": requests[0].prompt + ", rain"}), *requests[1:]]
+    # Edit a picture no other shot shares (two shots of one place and framing ask for the same one).
+    counts = Counter(digest(r) for r in requests)
+    i = next(i for i, r in enumerate(requests) if counts[digest(r)] == 1)
+    edited = [
+        *requests[:i],
+        requests[i].model_copy(update={"prompt": requests[i].prompt + ", rain"}),
+        *requests[i + 1 :],
+    ]
     _, built, reused = fetch(edited, model, cache)
     assert (built, reused) == (1, len(first) - 1)
     other = FakeImageModel(color=(1, 2, 3))  # another backend: its own pictures

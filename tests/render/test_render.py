@@ -144,8 +144,21 @@ def test_plan_shots_tiles_the_scene_and_opens_wide(beat: BeatType) -> None:
     assert all(a.end_frame == b.start_frame for a, b in itertools.pairwise(shots))
     assert all(s.end_frame > s.start_frame for s in shots)
     assert shots[0].kind is ShotKind.ESTABLISHING and shots[0].subject is None
-    assert 10 <= shots[0].end_frame - shots[0].start_frame <= 20  # one to two seconds
+    assert 5 <= shots[0].end_frame - shots[0].start_frame <= 20  # half a second to two seconds
+    first = min(x.start_frame for x in scene.lines)
+    if 5 <= first - scene.start_frame <= 20:
+        assert shots[1].start_frame == first  # the wide cuts on the first line, not a few frames into it
     assert plan_shots(scene, SERIES.bible, fps=10) == shots
+
+
+def test_the_wide_cuts_on_a_first_line_that_starts_within_a_second() -> None:
+    """The caption must not come up a few frames before a cut, and an edit to the line must leave the wide alone."""
+    for first in (8, 5):
+        lines = (line(0, NARRATOR, first, 30), line(1, "mia", 32, 58, Emotion.COLD))
+        shots = plan_shots(make_scene(lines=lines), SERIES.bible, fps=10)
+        assert (shots[0].end_frame, shots[1].start_frame) == (first, first)
+    early = (line(0, NARRATOR, 3, 30),)
+    assert plan_shots(make_scene(lines=early), SERIES.bible, fps=10)[0].end_frame == 5  # half a second at least
 
 
 def test_each_speaker_is_framed_while_speaking_and_the_narrator_is_not() -> None:

@@ -25,6 +25,7 @@ from dramaline.cli import (
     write,
 )
 from dramaline.errors import DramalineError
+from dramaline.heap import keep_freed_memory
 
 app = typer.Typer(
     name="dramaline",
@@ -61,4 +62,5 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Entry point of the `dramaline` console script."""
+    keep_freed_memory()  # before numpy is imported: see dramaline.heap
     sys.exit(main())

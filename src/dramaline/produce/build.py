@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dramaline.captions.cues import to_srt, to_vtt
+from dramaline.heap import give_back_freed_memory
 from dramaline.labels.metadata import aigc_metadata, ffmpeg_metadata_args
 from dramaline.model import NARRATOR, BeatType, Bible, Episode, Line, Preset, Series, Timeline, Voice
 from dramaline.produce import covers, encode, segments, stills, timing
@@ -34,7 +35,7 @@ from dramaline.sound.speech import SpeechModel
 EPISODE_VERSION = 1
 MIX_VERSION = 2  # 2: the score upsampled and true peaks read through libsoxr
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
-AAC_VERSION = 2  # 2: the fast coder with mid/side stereo (encode.AAC_ARGS)
+AAC_VERSION = 3  # 2: the fast coder with mid/side stereo; 3: without it (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0
 PRODUCER = "dramaline"
 
@@ -110,6 +111,7 @@ def make(
     for n in numbers:
         _make_episode(series, series.episode(n), production, cache, out_dir, summary, progress, layout)
     _write_otio(series, out_dir)
+    give_back_freed_memory()  # the sound stage's arrays, kept for reuse while building (dramaline.heap)
     summary.seconds = time.perf_counter() - started
     return summary
 

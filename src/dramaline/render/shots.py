@@ -25,6 +25,14 @@ from dramaline.model import (
 REACTION_BEATS = frozenset({BeatType.REVEAL, BeatType.FACE_SLAP})
 """Beats whose key line is followed by a close-up of the listener taking the blow."""
 
+MIN_WIDE_S = 0.5
+"""The shortest establishing wide: it holds until the first line starts (at most 2 s), but no less than this.
+
+Cutting on the first line keeps its caption from flashing up a few frames before a cut (subtitling
+guides move such an in-time to the shot change; here the cut moves to the line), and an edit to that
+line then leaves the wide as it was.
+"""
+
 # Emotions a reversal is usually delivered with; the last line played this way is the key line.
 _STRIKING = frozenset({Emotion.DETERMINED, Emotion.COLD, Emotion.ANGRY, Emotion.SMUG})
 
@@ -41,7 +49,7 @@ def plan_shots(scene: TimedScene, bible: Bible, *, fps: int = DEFAULT_FPS) -> tu
     """Cut `scene` into shots that tile its frames exactly; same scene → same shots.
 
     `bible` says who can be framed (a speaker not in the scene's cast gets a wide shot);
-    `fps` turns the grammar's durations (about 1.5 s of establishing wide, 1 s of reaction) into frames.
+    `fps` turns the grammar's durations (the establishing wide's 0.5 to 2 s, 1 s of reaction) into frames.
     """
     start, end = scene.start_frame, scene.end_frame
     if end <= start:
@@ -56,7 +64,7 @@ def plan_shots(scene: TimedScene, bible: Bible, *, fps: int = DEFAULT_FPS) -> tu
     if not lines or end - start < max(4, fps):
         return (Shot(kind=ShotKind.ESTABLISHING, start_frame=start, end_frame=end, move=wide_move),)
 
-    lead_in = min(max(lines[0].start_frame - start, fps), 2 * fps)
+    lead_in = min(max(lines[0].start_frame - start, round(MIN_WIDE_S * fps)), 2 * fps)
     cuts = [_Cut(ShotKind.ESTABLISHING, start, None, wide_move)]
     first_free = start + min(lead_in, (end - start) // 2)
     key = _key_line(scene, lines, cast)
