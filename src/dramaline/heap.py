@@ -4,7 +4,8 @@ Mixing and mastering an episode allocates and frees dozens of arrays of 15-70 MB
 float64 is 35 MB). Left to its defaults, glibc maps each one afresh, and numpy asks for it in
 transparent huge pages, so the kernel zeroes every page again on first touch: in a rebuild of a
 90 s episode that was 1.0 s of system time in the sound thread, more than mastering's arithmetic.
-With freed blocks kept in the heap and reused, and numpy's huge-page advice off, it is 0.25 s.
+With freed blocks kept in the heap and reused, and numpy's huge-page advice off, it is 0.25 s, and a
+full build of that episode took 27.2-27.6 s instead of 29.1 s (its workers inherit the setting).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import sys
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
-KEEP_BYTES = 1 << 30
-"""Blocks up to this size come from the heap, and this much freed memory stays in it."""
+KEEP_BYTES = 1 << 28
+"""Blocks up to this size come from the heap, and up to this much freed memory stays in it.
+
+At 1 GB a full build's peak memory rose from 1.28 to 1.61 GB; at 256 MB it stays at 1.29 GB.
+"""
 
 
 @functools.cache
@@ -53,3 +57,4 @@ def give_back_freed_memory() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
