@@ -57,4 +57,3 @@ def give_back_freed_memory() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
-

@@ -141,35 +141,49 @@ def _make_episode(
     with summary.timing("stills"):
         pictures = _stills(series, timeline, production.images, cache, summary, progress)
     jobs = [_segment_job(series, timeline, i, preset, pictures[i]) for i in range(len(timeline.scenes))]
-    # The sound (mix, master, AAC) is made beside the pictures, in a thread of its own: it needs
-    # none of them, and a rebuild that re-draws a shot or two leaves cores free for it.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sound") as beside:
+    # The sound (mix, master, AAC) and the sidecar files are made beside the pictures, in threads of
+    # their own: they need none of them, and a rebuild that re-draws a shot or two leaves cores free.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside") as beside:
         sound: list[Future[Path]] = []
+        sidecars: list[Future[None]] = []
+
+        def start_beside() -> None:
+            sound.append(beside.submit(_audio, series, timeline, takes, cache, summary))
+            sidecars.append(beside.submit(_write_sidecars, episode, timeline, jobs, preset, cache, out_dir, stem))
+
         with summary.timing("scenes"):
             placed = _segments(
-                jobs, production, cache, summary, progress, f"episode {episode.number} shots",
-                started=lambda: sound.append(beside.submit(_audio, series, timeline, takes, cache, summary)),
-            )  # fmt: skip
+                jobs, production, cache, summary, progress, f"episode {episode.number} shots", started=start_beside
+            )
         with summary.timing("mix"):  # only the wait for the sound once the pictures are done
             audio = sound[0].result()
-    segment_paths = [path for path, _ in placed]
-    metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
-    meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
-    ep_key = key(
-        "episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)]
-    )
-    joined = cache.get(ep_key)
-    if joined is None:
-        with summary.timing("join"):
-            scratch = cache.scratch(".mp4")
-            encode.mux(segment_paths, audio, scratch, metadata_args=meta_args)
-            joined = cache.put(ep_key, "episode", scratch)
-        summary.built["episode"] += 1
-    else:
-        summary.reused["episode"] += 1
-    with summary.timing("outputs"):
+            sidecars[0].result()
+        segment_paths = [path for path, _ in placed]
+        metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
+        meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
+        ep_key = key(
+            "episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)]
+        )
         opening = _opening(placed, round(PREVIEW_SECONDS * preset.fps))
-        _write_outputs(series, episode, timeline, joined, jobs, opening, production, cache, out_dir, stem)
+        teaser = cache.get(_preview_pictures_key(opening))
+        # With the preview's pictures at hand (an edit past the opening), its clip is made while
+        # the episode is joined; otherwise they are cut from the joined episode first.
+        clip = beside.submit(_preview_clip, teaser, audio, cache) if teaser is not None else None
+        joined = cache.get(ep_key)
+        if joined is None:
+            with summary.timing("join"):
+                scratch = cache.scratch(".mp4")
+                encode.mux(segment_paths, audio, scratch, metadata_args=meta_args)
+                joined = cache.put(ep_key, "episode", scratch)
+            summary.built["episode"] += 1
+        else:
+            summary.reused["episode"] += 1
+        with summary.timing("outputs"):
+            if clip is None:
+                preview = _preview_clip(_preview_pictures(opening, joined, preset, cache), audio, cache)
+            else:
+                preview = clip.result()
+            _copy_atomic(preview, out_dir / f"{stem}.preview.mp4")
     with summary.timing("signing" if production.signer else "outputs"):
         summary.episodes.append(_deliver(series, episode, joined, production, out_dir, stem))
 
@@ -390,24 +404,16 @@ def _mix(
     return cache.put(k, "mix", scratch)
 
 
-def _write_outputs(
-    series: Series,
+def _write_sidecars(
     episode: Episode,
     timeline: Timeline,
-    joined: Path,
     jobs: list[segments.SegmentJob],
-    opening: list[Path],
-    production: Production,
+    preset: Preset,
     cache: Cache,
     out_dir: Path,
     stem: str,
 ) -> None:
-    """Timeline JSON, captions, cover and preview beside the episode.
-
-    The preview's pictures are keyed by the segments of the episode's opening only: an edit further
-    in re-encodes none of them, only the preview's sound.
-    """
-    preset = production.preset
+    """Timeline JSON, captions and cover beside the episode: none of them needs its pictures or sound."""
     cues = [c for s in timeline.scenes for line in s.lines for c in line.cues]
     plan = json.dumps(timeline.model_dump(mode="json"), indent=1)
     write_text_atomic(out_dir / f"{stem}.timeline.json", plan)
@@ -426,19 +432,33 @@ def _write_outputs(
         cover = cache.put(cover_key, "cover", scratch)
     _copy_atomic(cover, out_dir / f"{stem}.cover.jpg")
 
-    pictures_key = key("preview-video", 1, [*map(_object_digest, opening), str(PREVIEW_SECONDS)])
+
+def _preview_pictures_key(opening: list[Path]) -> str:
+    """The preview's pictures are keyed by the segments of the episode's opening only: an edit further
+    in re-encodes none of them."""
+    return key("preview-video", 1, [*map(_object_digest, opening), str(PREVIEW_SECONDS)])
+
+
+def _preview_pictures(opening: list[Path], joined: Path, preset: Preset, cache: Cache) -> Path:
+    """The preview's pictures, cut from the joined episode and re-encoded (its cut need not fall on a key frame)."""
+    pictures_key = _preview_pictures_key(opening)
     pictures = cache.get(pictures_key)
     if pictures is None:
         scratch = cache.scratch(".mp4")
         encode.preview_video(joined, scratch, seconds=PREVIEW_SECONDS, preset=preset)
         pictures = cache.put(pictures_key, "preview", scratch)
-    preview_key = key("preview", 3, [_object_digest(pictures), _object_digest(joined), str(PREVIEW_SECONDS)])
+    return pictures
+
+
+def _preview_clip(pictures: Path, audio: Path, cache: Cache) -> Path:
+    """The preview: its pictures as they are, with the episode's first seconds of sound."""
+    preview_key = key("preview", 4, [_object_digest(pictures), _object_digest(audio), str(PREVIEW_SECONDS)])
     clip = cache.get(preview_key)
     if clip is None:
         scratch = cache.scratch(".mp4")
-        encode.preview(pictures, joined, scratch, seconds=PREVIEW_SECONDS)
+        encode.preview(pictures, audio, scratch, seconds=PREVIEW_SECONDS)
         clip = cache.put(preview_key, "preview", scratch)
-    _copy_atomic(clip, out_dir / f"{stem}.preview.mp4")
+    return clip
 
 
 def _deliver(series: Series, episode: Episode, joined: Path, production: Production, out_dir: Path, stem: str) -> Path:

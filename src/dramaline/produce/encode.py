@@ -227,10 +227,13 @@ def preview_video(episode: Path, out: Path, *, seconds: float, preset: Preset) -
     _finish(subprocess.Popen(cmd, stderr=subprocess.PIPE), cmd)
 
 
-def preview(video: Path, episode: Path, out: Path, *, seconds: float) -> None:
-    """A preview: `video` (from `preview_video`) as it is, with the episode's first `seconds` of sound."""
+def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
+    """A preview: `video` (from `preview_video`) as it is, with the first `seconds` of the episode's sound (from `aac`).
+
+    The sound is encoded again, so that it ends with the pictures: copied, it would end on a packet.
+    """
     cmd = [
-        ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-i", str(episode),
+        ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(video), "-i", str(audio),
         "-map", "0:v:0", "-map", "1:a:0", "-t", f"{seconds:.3f}", "-c:v", "copy",
         *AAC_ARGS, "-b:a", "128k", "-ar", "48000", "-movflags", "+faststart", "-f", "mp4", str(out),
     ]  # fmt: skip
