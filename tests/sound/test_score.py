@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -97,3 +98,32 @@ def test_scene_changes_crossfade_without_clicks() -> None:
     music = score(make_timeline([BeatType.ROMANCE, BeatType.FACE_SLAP, BeatType.FLASHBACK], scene_s=2.0))
     steps = np.abs(np.diff(music.samples))
     assert float(np.max(steps)) < 0.1
+
+
+def test_with_a_memo_a_longer_scene_is_the_only_one_synthesised_again() -> None:
+    before = make_timeline([BeatType.HOOK, BeatType.ROMANCE, BeatType.CLIFFHANGER], scene_s=3.0)
+    longer = 30  # frames added to the middle scene, as a longer line would
+    a, b, c = before.scenes
+    after = before.model_copy(
+        update={
+            "duration_frames": before.duration_frames + longer,
+            "scenes": (
+                a,
+                b.model_copy(update={"end_frame": b.end_frame + longer}),
+                c.model_copy(update={"start_frame": c.start_frame + longer, "end_frame": c.end_frame + longer}),
+            ),
+        }
+    )
+    stored: dict[str, npt.NDArray[np.float32]] = {}
+    made: list[str] = []
+
+    def memo(key: str, make: Callable[[], npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+        if key not in stored:
+            made.append(key)
+            stored[key] = make()
+        return stored[key]
+
+    assert np.array_equal(score(before, seed=3, memo=memo).samples, score(before, seed=3).samples)
+    assert len(made) == 3
+    assert np.array_equal(score(after, seed=3, memo=memo).samples, score(after, seed=3).samples)
+    assert len(made) == 4  # the middle scene; the last one only moved

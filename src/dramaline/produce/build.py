@@ -18,6 +18,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from dramaline.captions.cues import to_srt, to_vtt
 from dramaline.heap import give_back_freed_memory
@@ -33,7 +37,7 @@ from dramaline.sound.audio import read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
 EPISODE_VERSION = 1
-MIX_VERSION = 2  # 2: the score upsampled and true peaks read through libsoxr
+MIX_VERSION = 3  # 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
 AAC_VERSION = 3  # 2: the fast coder with mid/side stereo; 3: without it (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0
@@ -397,11 +401,30 @@ def _mix(
     dialogue = [
         (line.start_frame, read_wav(takes[(s.scene_id, line.index)])) for s in timeline.scenes for line in s.lines
     ]
-    mixed = master(mix(timeline, dialogue, effects_for(timeline), score(timeline, seed=seed)))
+    music = score(timeline, seed=seed, memo=_array_memo(cache, "score-scene"))
+    mixed = master(mix(timeline, dialogue, effects_for(timeline), music))
     scratch = cache.scratch(".wav")
     write_wav(mixed, scratch)
     summary.built["mix"] += 1
     return cache.put(k, "mix", scratch)
+
+
+def _array_memo(cache: Cache, stage: str) -> Callable[[str, Callable[[], NDArray[Any]]], NDArray[Any]]:
+    """A memo for arrays (`sound.score.Memo`) kept in the build cache as .npy files, under `stage`."""
+
+    def memo(name: str, make: Callable[[], NDArray[Any]]) -> NDArray[Any]:
+        array_key = key(stage, 1, [digest(name)])
+        hit = cache.get(array_key)
+        if hit is not None:
+            stored: NDArray[Any] = np.load(hit)
+            return stored
+        array = make()
+        scratch = cache.scratch(".npy")
+        np.save(scratch, array)
+        cache.put(array_key, stage, scratch)
+        return array
+
+    return memo
 
 
 def _write_sidecars(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from scipy.signal import butter, sosfilt
 from dramaline.model import BeatType, Timeline
 from dramaline.sound.audio import RATE, Audio, integrated_lufs, samples_for_frames
 
+VERSION = 2  # 2: each scene's music kept at 16 kHz in float32 (and so in a build's cache)
 SCORE_LUFS = -20.0
 """Loudness the bed is rendered at; the mix sets its final level under dialogue."""
 CROSSFADE_S = 1.5
@@ -152,8 +154,16 @@ _TONICS = (45, 50, 52, 47, 48, 43)
 """Minor home keys the seed picks from (MIDI: A, D, E, B, C, G); major moods use the relative major."""
 
 
-def score(timeline: Timeline, *, seed: int = 0) -> Audio:
-    """The music bed of `timeline`: exactly `duration_frames` long, deterministic per `seed`."""
+Memo = Callable[[str, Callable[[], "npt.NDArray[np.float32]"]], "npt.NDArray[np.float32]"]
+"""Gives the array stored under a key, or makes, stores and gives it: a build keeps each scene's music in its cache."""
+
+
+def score(timeline: Timeline, *, seed: int = 0, memo: Memo | None = None) -> Audio:
+    """The music bed of `timeline`: exactly `duration_frames` long, deterministic per `seed`.
+
+    Each scene's music depends only on its mood, length, place in the episode and the seed, so
+    with a `memo` an edit that changes one scene's length synthesises only that scene again.
+    """
     n = samples_for_frames(timeline.duration_frames, timeline.fps)
     out = np.zeros(n)
     tonic = _TONICS[seed % len(_TONICS)]
@@ -167,9 +177,14 @@ def score(timeline: Timeline, *, seed: int = 0) -> Audio:
         b = min(n, bounds[i + 1] + (half if i < len(moods) - 1 else 0))
         if b <= a:
             continue
-        rng = np.random.default_rng(np.random.SeedSequence([seed % 2**32, i]))
-        low = _render(mood, tonic, -(-(b - a) // _UP) + 1, rng) * 10 ** (mood.level_db / 20)
-        segment = soxr.resample(low, SYNTH_RATE, RATE, quality="HQ")[: b - a]
+        low_n = -(-(b - a) // _UP) + 1
+
+        def render(mood: Mood = mood, i: int = i, low_n: int = low_n) -> npt.NDArray[np.float32]:
+            rng = np.random.default_rng(np.random.SeedSequence([seed % 2**32, i]))
+            return (_render(mood, tonic, low_n, rng) * 10 ** (mood.level_db / 20)).astype(np.float32)
+
+        low = render() if memo is None else memo(f"{VERSION}:{mood.name}:{tonic}:{low_n}:{seed % 2**32}:{i}", render)
+        segment = soxr.resample(low.astype(np.float64), SYNTH_RATE, RATE, quality="HQ")[: b - a]
         # Equal-power fades over the 2 * half samples that overlap the neighbouring scenes.
         _fade_edges(segment, in_n=2 * half if i > 0 else 0, out_n=2 * half if b < n else 0, curve="equal-power")
         out[a:b] += segment
