@@ -79,12 +79,10 @@ class LLMReviser:
         return replies.ask_until_valid(
             self.chat,
             messages,
-            schema=prompts.schema_of(RevisedEpisode),
+            RevisedEpisode,
             schema_name=REVISION_SCHEMA,
             attempts=self.output_attempts,
-            accept=lambda text: self._check(
-                series, draft, before, plan, RevisedEpisode.model_validate(replies.parse_json(text))
-            ),
+            accept=lambda reply: self._check(series, draft, before, plan, reply),
             what=f"revision of episode {plan.episode}",
             advice="Try a larger model (DRAMALINE_LLM_MODEL), allow more attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS, "
             "or revise with --writer embedded",

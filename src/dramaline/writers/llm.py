@@ -228,10 +228,10 @@ class LLMWriter:
         return replies.ask_until_valid(
             self.chat,
             messages,
-            schema=prompts.schema_of(reply_type),
+            reply_type,
             schema_name=schema_name,
             attempts=self.output_attempts,
-            accept=lambda text: build(reply_type.model_validate(replies.parse_json(text))),
+            accept=build,
             what=f"reply for {step}",
             advice="Try a larger model (DRAMALINE_LLM_MODEL) or allow more attempts with DRAMALINE_LLM_OUTPUT_ATTEMPTS",
         )

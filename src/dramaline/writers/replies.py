@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from dramaline.errors import WriterOutputError
-from dramaline.model import NARRATOR, Episode
+from dramaline.model import NARRATOR, Episode, Frozen
 from dramaline.providers import ChatMessage, ChatModel
 from dramaline.writers import llm_prompts as prompts
 from dramaline.writers.llm_prompts import BibleDraft
@@ -24,6 +24,7 @@ MAX_FEEDBACK_ERRORS = 20
 
 _FENCED = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 _Result = TypeVar("_Result")
+_Reply = TypeVar("_Reply", bound=Frozen)
 
 
 class InvalidReply(Exception):
@@ -37,25 +38,28 @@ class InvalidReply(Exception):
 def ask_until_valid(
     chat: ChatModel,
     messages: list[ChatMessage],
+    reply_type: type[_Reply],
     *,
-    schema: dict[str, Any],
     schema_name: str,
     attempts: int,
-    accept: Callable[[str], _Result],
+    accept: Callable[[_Reply], _Result],
     what: str,
     advice: str,
 ) -> _Result:
     """What `accept` makes of the first reply it takes.
 
-    `accept` raises ValidationError or InvalidReply for a reply it refuses; the errors go back to
-    the model with its reply. After `attempts` refusals: WriterOutputError, saying `what` failed
-    (e.g. "reply for the bible"), its last errors, and `advice`.
+    Each reply is asked for with `reply_type`'s JSON Schema, parsed (`parse_json`) and validated as
+    `reply_type` before `accept` sees it. A reply that fails to parse or validate, or that `accept`
+    refuses (raising ValidationError or InvalidReply), goes back to the model with its errors.
+    After `attempts` refusals: WriterOutputError, saying `what` failed (e.g. "reply for the
+    bible"), its last errors, and `advice`.
     """
+    schema = prompts.schema_of(reply_type)
     errors: list[str] = []
     for _ in range(attempts):
         text = chat.complete_json(messages, schema=schema, schema_name=schema_name)
         try:
-            return accept(text)
+            return accept(reply_type.model_validate(parse_json(text)))
         except ValidationError as exc:
             errors = validation_errors(exc)
         except InvalidReply as exc:
