@@ -62,3 +62,18 @@ def test_reopening_keeps_entries_and_clears_scratch(tmp_path: Path) -> None:
     again.clear_scratch()
     assert again.get("k") is not None
     assert not leftover.exists()
+
+
+def test_get_or_make_writes_only_what_is_missing(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    written: list[Path] = []
+
+    def write(out: Path) -> None:
+        written.append(out)
+        out.write_bytes(b"cover")
+
+    first = cache.get_or_make(key("cover", 1, ["a"]), "cover", ".jpg", write)
+    again = cache.get_or_make(key("cover", 1, ["a"]), "cover", ".jpg", write)
+    assert first == again and first.read_bytes() == b"cover" and first.suffix == ".jpg"
+    assert len(written) == 1 and not written[0].exists()  # the scratch file was moved into the store
+    assert cache.stages() == {"cover": 1}

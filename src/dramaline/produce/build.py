@@ -373,13 +373,9 @@ def _audio(
 ) -> Path:
     """The episode's mastered sound as AAC, ready to mux (the mix and its encoding each cached)."""
     mixed = _mix(series, timeline, takes, cache, summary)
-    k = key("aac", AAC_VERSION, [_object_digest(mixed)])
-    hit = cache.get(k)
-    if hit is None:
-        scratch = cache.scratch(".m4a")
-        encode.aac(mixed, scratch)
-        hit = cache.put(k, "sound", scratch)
-    return hit
+    return cache.get_or_make(
+        key("aac", AAC_VERSION, [_object_digest(mixed)]), "sound", ".m4a", lambda out: encode.aac(mixed, out)
+    )
 
 
 def _mix(
@@ -418,7 +414,7 @@ def _array_memo(cache: Cache, stage: str) -> Callable[[str, Callable[[], NDArray
         if hit is not None:
             stored: NDArray[Any] = np.load(hit)
             return stored
-        array = make()
+        array = make()  # returned as made, not read back from its file
         scratch = cache.scratch(".npy")
         np.save(scratch, array)
         cache.put(array_key, stage, scratch)
@@ -446,13 +442,13 @@ def _write_sidecars(
     write_text_atomic(out_dir / f"{stem}.vtt", to_vtt(cues, preset.fps))
 
     strongest = _strongest_scene(timeline)
-    cover_key = key("cover", covers.VERSION, [digest(jobs[strongest])])
-    cover = cache.get(cover_key)
-    if cover is None:
-        scratch = cache.scratch(".jpg")
-        write_cover = stills.write_cover if jobs[strongest].stills else covers.write_cover
-        write_cover(jobs[strongest], episode.title, scratch)
-        cover = cache.put(cover_key, "cover", scratch)
+    write_cover = stills.write_cover if jobs[strongest].stills else covers.write_cover
+    cover = cache.get_or_make(
+        key("cover", covers.VERSION, [digest(jobs[strongest])]),
+        "cover",
+        ".jpg",
+        lambda out: write_cover(jobs[strongest], episode.title, out),
+    )
     _copy_atomic(cover, out_dir / f"{stem}.cover.jpg")
 
 
@@ -464,24 +460,22 @@ def _preview_pictures_key(opening: list[Path]) -> str:
 
 def _preview_pictures(opening: list[Path], joined: Path, preset: Preset, cache: Cache) -> Path:
     """The preview's pictures, cut from the joined episode and re-encoded (its cut need not fall on a key frame)."""
-    pictures_key = _preview_pictures_key(opening)
-    pictures = cache.get(pictures_key)
-    if pictures is None:
-        scratch = cache.scratch(".mp4")
-        encode.preview_video(joined, scratch, seconds=PREVIEW_SECONDS, preset=preset)
-        pictures = cache.put(pictures_key, "preview", scratch)
-    return pictures
+    return cache.get_or_make(
+        _preview_pictures_key(opening),
+        "preview",
+        ".mp4",
+        lambda out: encode.preview_video(joined, out, seconds=PREVIEW_SECONDS, preset=preset),
+    )
 
 
 def _preview_clip(pictures: Path, audio: Path, cache: Cache) -> Path:
     """The preview: its pictures as they are, with the episode's first seconds of sound."""
-    preview_key = key("preview", 4, [_object_digest(pictures), _object_digest(audio), str(PREVIEW_SECONDS)])
-    clip = cache.get(preview_key)
-    if clip is None:
-        scratch = cache.scratch(".mp4")
-        encode.preview(pictures, audio, scratch, seconds=PREVIEW_SECONDS)
-        clip = cache.put(preview_key, "preview", scratch)
-    return clip
+    return cache.get_or_make(
+        key("preview", 4, [_object_digest(pictures), _object_digest(audio), str(PREVIEW_SECONDS)]),
+        "preview",
+        ".mp4",
+        lambda out: encode.preview(pictures, audio, out, seconds=PREVIEW_SECONDS),
+    )
 
 
 def _deliver(series: Series, episode: Episode, joined: Path, production: Production, out_dir: Path, stem: str) -> Path:

@@ -114,6 +114,15 @@ class Cache:
             )
         return target
 
+    def get_or_make(self, cache_key: str, stage: str, suffix: str, write: Callable[[Path], object]) -> Path:
+        """The stored file for `cache_key`; if there is none, `write` makes it into a scratch path, which is stored."""
+        hit = self.get(cache_key)
+        if hit is not None:
+            return hit
+        scratch = self.scratch(suffix)
+        write(scratch)
+        return self.put(cache_key, stage, scratch)
+
     def scratch(self, suffix: str) -> Path:
         """A fresh temporary file path inside the store (same filesystem, so put() is a rename)."""
         tmp = self.root / "tmp"
