@@ -37,7 +37,9 @@ from dramaline.sound.audio import read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
 EPISODE_VERSION = 1
-MIX_VERSION = 3  # 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32
+MIX_VERSION = (
+    4  # 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32; 4: no scipy
+)
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
 AAC_VERSION = 3  # 2: the fast coder with mid/side stereo; 3: without it (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0
@@ -388,8 +390,7 @@ def _mix(
     if hit is not None:
         summary.reused["mix"] += 1
         return hit
-    # The mixing stages need scipy's filters, seconds to import: this runs in the sound thread, beside
-    # the drawing, so a rebuild that reuses the mix, or a build's start, never waits for them.
+    # Imported here, in the sound thread beside the drawing: a rebuild that reuses the mix never loads them.
     from dramaline.sound.effects import effects_for
     from dramaline.sound.mix import master, mix
     from dramaline.sound.score import score

@@ -11,10 +11,10 @@ from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import butter, sosfilt
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import BeatType, Timeline
+from dramaline.sound import filters
 from dramaline.sound.audio import RATE, Audio
 
 EffectKind = Literal["impact", "whoosh", "heartbeat", "sting"]
@@ -133,14 +133,11 @@ def _sting(t: Signal, rng: np.random.Generator) -> Signal:
 
 
 def _band(x: Signal, low_hz: float, high_hz: float) -> Signal:
-    sos = butter(2, [low_hz, min(high_hz, RATE * 0.45)], btype="bandpass", fs=RATE, output="sos")
-    out: Signal = sosfilt(sos, x)
-    return out
+    return filters.sosfilt(filters.bandpass(low_hz, min(high_hz, RATE * 0.45), RATE), x, RATE)
 
 
 def _low(x: Signal, cutoff_hz: float) -> Signal:
-    out: Signal = sosfilt(butter(2, cutoff_hz, fs=RATE, output="sos"), x)
-    return out
+    return filters.sosfilt([filters.lowpass(cutoff_hz, RATE)], x, RATE)
 
 
 def _fade(x: Signal, *, in_s: float, out_s: float) -> Signal:

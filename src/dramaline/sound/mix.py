@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 from dramaline.errors import InvalidInputError
 from dramaline.model import Timeline
+from dramaline.sound import moving
 from dramaline.sound.audio import (
     RATE,
     Audio,
@@ -197,8 +197,8 @@ class _Outcome:
             peak = c * np.tanh(peak / c)
         need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-12))
         width = -(-(2 * round(LIMITER_RAMP_S * self.rate) + 1) // self.step)
-        fast = minimum_filter1d(need, 2 * width - 1, mode="nearest")
-        fast = uniform_filter1d(uniform_filter1d(fast, width, mode="nearest"), width, mode="nearest")
+        fast = moving.minimum(need, 2 * width - 1)
+        fast = moving.mean(moving.mean(fast, width), width)
         limiter = np.minimum(fast, _slow_envelope(need))
         running = np.concatenate([[0.0], np.cumsum(energy * limiter * limiter)])
         upper = np.minimum(self.end, len(energy))
@@ -255,7 +255,7 @@ def _slow_envelope(block_need: Signal) -> Signal:
     need_db = 20 * np.log10(np.maximum(block_need, 1e-12))
     release_db = np.minimum(0.0, per_block * k + np.minimum.accumulate(need_db - per_block * k))
     smooth = _SLOW_SMOOTH_BLOCKS
-    release_db = uniform_filter1d(minimum_filter1d(release_db, 2 * smooth - 1, mode="nearest"), smooth, mode="nearest")
+    release_db = moving.mean(moving.minimum(release_db, 2 * smooth - 1), smooth)
     slow: Signal = 10 ** (release_db / 20)
     return slow
 
@@ -281,14 +281,14 @@ def _limiter_gain(peaks: Peaks, ceiling: float, rate: int) -> Signal | None:
     slow = _slow_envelope(block_need)
     width = 2 * round(LIMITER_RAMP_S * rate) + 1
     reach = -(-2 * width // step) + smooth + 1
-    active = maximum_filter1d((slow < 1.0).astype(np.uint8), 2 * reach + 1, mode="constant") > 0
+    active = moving.maximum(slow < 1.0, 2 * reach + 1, mode="constant") > 0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
     gain = np.ones(n)
     for b0, b1 in zip(edges[::2], edges[1::2], strict=True):
         start, end = b0 * step, min(n, b1 * step)
         lo, hi = max(0, start - 2 * width), min(n, end + 2 * width)
-        fast = minimum_filter1d(need[lo:hi], size=2 * width - 1, mode="nearest")
-        fast = uniform_filter1d(uniform_filter1d(fast, size=width, mode="nearest"), size=width, mode="nearest")
+        fast = moving.minimum(need[lo:hi], 2 * width - 1)
+        fast = moving.mean(moving.mean(fast, width), width)
         centres = k[max(0, b0 - 1) : b1 + 1] * step + step / 2
         envelope = np.interp(np.arange(start, end), centres, slow[max(0, b0 - 1) : b1 + 1])
         gain[start:end] = np.minimum(fast[start - lo : end - lo], envelope)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import soxr
-from scipy.signal import butter, sosfilt
 
 from dramaline.model import BeatType, Timeline
+from dramaline.sound import filters
 from dramaline.sound.audio import RATE, Audio, integrated_lufs, samples_for_frames
 
-VERSION = 2  # 2: each scene's music kept at 16 kHz in float32 (and so in a build's cache)
+VERSION = 3  # 2: each scene's music kept at 16 kHz in float32 (and so in a build's cache); 3: FFmpeg's filters
 SCORE_LUFS = -20.0
 """Loudness the bed is rendered at; the mix sets its final level under dialogue."""
 CROSSFADE_S = 1.5
@@ -296,7 +296,7 @@ def _kick() -> Signal:
 def _tick() -> Signal:
     n = round(0.05 * SYNTH_RATE)
     noise = np.random.default_rng(7).standard_normal(n)
-    out: Signal = sosfilt(butter(2, 4500, btype="highpass", fs=SYNTH_RATE, output="sos"), noise)
+    out = filters.sosfilt([filters.highpass(4500, SYNTH_RATE)], noise, SYNTH_RATE)
     return out * np.exp(-np.arange(n) / SYNTH_RATE / 0.012)
 
 
@@ -350,14 +350,7 @@ def _tail(n: int, fade_s: float = 0.01) -> Signal:
 
 
 def _lowpass(x: Signal, cutoff_hz: float) -> Signal:
-    out: Signal = sosfilt(_lowpass_sos(cutoff_hz), x)
-    return out
-
-
-@functools.cache
-def _lowpass_sos(cutoff_hz: float) -> Signal:
-    sos: Signal = butter(2, cutoff_hz, fs=SYNTH_RATE, output="sos")
-    return sos
+    return filters.sosfilt([filters.lowpass(cutoff_hz, SYNTH_RATE)], x, SYNTH_RATE)
 
 
 def _fade_edges(x: Signal, *, in_n: int, out_n: int, curve: str = "linear") -> None:
