@@ -16,7 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from dramaline.errors import ConfigError, InvalidInputError
 from dramaline.labels.c2pa import TRAINED_ALGORITHMIC_MEDIA, active_manifest, make_test_ca, read_c2pa, sign_c2pa
-from dramaline.labels.metadata import aigc_metadata, ffmpeg_metadata_args, read_aigc
+from dramaline.labels.metadata import aigc_metadata, mp4_metadata, read_aigc
 from tests.labels.conftest import remux
 
 
@@ -44,7 +44,9 @@ def test_the_test_ca_issues_a_signing_leaf(test_ca):
 def test_sign_and_read_back(tiny_mp4: Path, tmp_path: Path, test_ca):
     chain, key, ca_pem = test_ca
     aigc = aigc_metadata(producer="dramaline", produce_id="S01E01")
-    labelled = remux(tiny_mp4, tmp_path / "labelled.mp4", *ffmpeg_metadata_args(aigc, title="Ep 1", comment=""))
+    tags = mp4_metadata(aigc, title="Ep 1", comment="")
+    args = ["-movflags", "+use_metadata_tags", *(a for k, v in tags.items() for a in ("-metadata", f"{k}={v}"))]
+    labelled = remux(tiny_mp4, tmp_path / "labelled.mp4", *args)
     signed = tmp_path / "signed.mp4"
     sign_c2pa(labelled, signed, cert_chain_pem=chain, private_key_pem=key, title="Ep 1")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dramaline.errors import InvalidInputError
-from dramaline.labels.metadata import AIGC_FIELDS, aigc_metadata, ffmpeg_metadata_args, read_aigc
+from dramaline.labels.metadata import AIGC_FIELDS, aigc_metadata, mp4_metadata, read_aigc
 from tests.labels.conftest import remux
 
 
@@ -40,22 +40,24 @@ def test_producer_and_id_are_required(producer, produce_id):
         aigc_metadata(producer=producer, produce_id=produce_id)
 
 
-def test_ffmpeg_args():
+def test_mp4_metadata():
     aigc = aigc_metadata(producer="p", produce_id="1")
-    assert ffmpeg_metadata_args(aigc, title="Ep 1", comment="AI-generated") == [
-        "-movflags", "+faststart+use_metadata_tags",
-        "-metadata", f"AIGC={aigc}",
-        "-metadata", "title=Ep 1",
-        "-metadata", "comment=AI-generated",
-    ]  # fmt: skip
-    assert ffmpeg_metadata_args(aigc, title="t", comment="c", faststart=False)[1] == "+use_metadata_tags"
+    assert mp4_metadata(aigc, title="Ep 1", comment="AI-generated") == {
+        "AIGC": aigc,
+        "title": "Ep 1",
+        "comment": "AI-generated",
+    }
     with pytest.raises(InvalidInputError):
-        ffmpeg_metadata_args('{"Label": "1"}', title="t", comment="c")
+        mp4_metadata('{"Label": "1"}', title="t", comment="c")
+    with pytest.raises(InvalidInputError):
+        mp4_metadata("not json", title="t", comment="c")
 
 
 def test_aigc_round_trips_through_an_ffmpeg_written_mp4(tiny_mp4: Path, tmp_path: Path):
     aigc = aigc_metadata(producer="短剧工厂", produce_id="S01E01")
-    out = remux(tiny_mp4, tmp_path / "labelled.mp4", *ffmpeg_metadata_args(aigc, title="第1集", comment="AI生成"))
+    tags = mp4_metadata(aigc, title="第1集", comment="AI生成")
+    args = ["-movflags", "+use_metadata_tags", *(a for k, v in tags.items() for a in ("-metadata", f"{k}={v}"))]
+    out = remux(tiny_mp4, tmp_path / "labelled.mp4", *args)
     assert read_aigc(out) == json.loads(aigc)
     assert read_aigc(tiny_mp4) == {}
 

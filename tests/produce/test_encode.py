@@ -162,3 +162,56 @@ def test_a_frame_that_ends_where_readable_memory_ends_is_encoded(tmp_path: Path)
     )
     assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
     assert done.stdout.split() == ["3"] and out.stat().st_size > 0
+
+
+def _tone(path: Path, seconds: float) -> Path:
+    """A 440 Hz AAC tone from `encode.aac`, as the build makes its sound."""
+    from dramaline.sound.audio import Audio, write_wav
+
+    t = np.arange(round(seconds * 48000)) / 48000
+    wav = path.with_suffix(".wav")
+    write_wav(Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)), wav)
+    encode.aac(wav, path)
+    return path
+
+
+def test_mux_joins_segments_end_to_end_with_the_sound_and_the_tags(tmp_path: Path) -> None:
+    parts = []
+    for k, count in enumerate((7, 30, 11)):  # lengths that are no whole number of GOPs
+        parts.append(tmp_path / f"s{k}.mp4")
+        encode.encode_frames(_frames(count, (40 * (k + 1),) * 3), SMALL, parts[-1], threads=1)
+    sound = _tone(tmp_path / "tone.m4a", 48 / 30 + 0.5)  # half a second longer than the pictures
+    out = tmp_path / "joined.mp4"
+    encode.mux(parts, sound, out, metadata={"AIGC": '{"Label":"1"}', "title": "第1集"})
+
+    luma = [round(float(f.mean())) for f in _decoded(out)]
+    assert len(luma) == 48
+    assert [luma[0], luma[7], luma[37]] == [pytest.approx(v, abs=3) for v in (40, 80, 120)]
+    assert (luma[6], luma[36], luma[47]) == (luma[0], luma[8], luma[38])  # each segment's frames, in place
+    info = encode.probe(out)
+    video, audio = (next(s for s in info["streams"] if s["codec_type"] == kind) for kind in ("video", "audio"))
+    frame_pts = [int(p) for p in _video_pts(out)]
+    assert sorted(frame_pts) == list(range(frame_pts[0], frame_pts[0] + 48 * 512, 512))  # no gap, no jitter
+    # The sound past the last picture is dropped (to within one AAC packet of 1024 samples).
+    assert abs(float(audio["duration"]) - float(video["duration"]) - float(video["start_time"])) <= 1024 / 48000 + 1e-3
+    assert info["format"]["tags"]["AIGC"] == '{"Label":"1"}' and info["format"]["tags"]["title"] == "第1集"
+    data = out.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat") and b"elst" not in data  # faststart, no edit list
+
+
+def _video_pts(path: Path) -> list[int]:
+    with av.open(str(path)) as container:
+        return [p.pts for p in container.demux(video=0) if p.pts is not None]
+
+
+def test_mux_refuses_segments_of_another_encoding(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    encode.encode_frames(_frames(5), SMALL, a, threads=1)
+    wide = SMALL.model_copy(update={"width_px": 112, "height_px": 64})
+    encode.encode_frames((np.zeros((64, 112, 3), np.uint8) for _ in range(5)), wide, b, threads=1)
+    out = tmp_path / "joined.mp4"
+    with pytest.raises(MediaError, match=r"b\.mp4 was encoded differently"):
+        encode.mux([a, b], _tone(tmp_path / "tone.m4a", 1.0), out)
+    assert not out.exists()
+    with pytest.raises(MediaError, match="no video segments"):
+        encode.mux([], tmp_path / "tone.m4a", out)

@@ -2,16 +2,16 @@
 
 from dramaline.labels.c2pa import make_test_ca, read_c2pa, sign_c2pa
 from dramaline.labels.keys import studio_credentials
-from dramaline.labels.metadata import aigc_metadata, ffmpeg_metadata_args, read_aigc
+from dramaline.labels.metadata import aigc_metadata, mp4_metadata, read_aigc
 from dramaline.labels.visible import LABEL_SECONDS, credits_overlay, label_overlay
 
 __all__ = [
     "LABEL_SECONDS",
     "aigc_metadata",
     "credits_overlay",
-    "ffmpeg_metadata_args",
     "label_overlay",
     "make_test_ca",
+    "mp4_metadata",
     "read_aigc",
     "read_c2pa",
     "sign_c2pa",

@@ -1,6 +1,6 @@
-"""The implicit AI label: GB 45438-2025 Appendix E `AIGC` JSON, written into MP4 metadata by ffmpeg.
+"""The implicit AI label: GB 45438-2025 Appendix E `AIGC` JSON, written into MP4 metadata.
 
-With `-movflags +use_metadata_tags` ffmpeg stores the tag as an `mdta` key `AIGC` in
+With the `use_metadata_tags` movflag, libavformat stores the tag as an `mdta` key `AIGC` in
 `moov/udta/meta`, where the TC260 video guide puts it. Write this before C2PA signing: any later
 remux drops the C2PA manifest.
 """
@@ -54,11 +54,11 @@ def aigc_metadata(*, producer: str, produce_id: str, propagator: str = "", propa
     return json.dumps({field: record[field] for field in AIGC_FIELDS}, separators=(",", ":"), ensure_ascii=False)
 
 
-def ffmpeg_metadata_args(aigc_json: str, *, title: str, comment: str, faststart: bool = True) -> list[str]:
-    """Output options for ffmpeg that write the AIGC tag, title and comment into an MP4.
+def mp4_metadata(aigc_json: str, *, title: str, comment: str) -> dict[str, str]:
+    """The MP4 metadata of an episode: the AIGC tag, its title and comment.
 
-    They carry the only `-movflags` of the command (ffmpeg keeps just the last one), with
-    `+faststart` included unless `faststart=False`; put them before the output file name.
+    Write them with the `use_metadata_tags` movflag (`encode.MUX_OPTIONS`; ffmpeg's command line:
+    `-movflags +use_metadata_tags -metadata KEY=VALUE` for each), which stores each as an `mdta` key.
     """
     try:
         parsed = json.loads(aigc_json)
@@ -67,17 +67,7 @@ def ffmpeg_metadata_args(aigc_json: str, *, title: str, comment: str, faststart:
     missing = [field for field in AIGC_FIELDS if not isinstance(parsed, dict) or field not in parsed]
     if missing:
         raise InvalidInputError(f"aigc_json lacks {', '.join(missing)}; build it with aigc_metadata().")
-    flags = "+faststart+use_metadata_tags" if faststart else "+use_metadata_tags"
-    return [
-        "-movflags",
-        flags,
-        "-metadata",
-        f"{AIGC_KEY}={aigc_json}",
-        "-metadata",
-        f"title={title}",
-        "-metadata",
-        f"comment={comment}",
-    ]
+    return {AIGC_KEY: aigc_json, "title": title, "comment": comment}
 
 
 def read_aigc(path: Path) -> dict[str, Any]:

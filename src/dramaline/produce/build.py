@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from dramaline.captions.cues import to_srt, to_vtt
 from dramaline.heap import give_back_freed_memory
-from dramaline.labels.metadata import aigc_metadata, ffmpeg_metadata_args
+from dramaline.labels.metadata import aigc_metadata, mp4_metadata
 from dramaline.model import NARRATOR, BeatType, Bible, Episode, Line, Preset, Series, Timeline, Voice
 from dramaline.produce import covers, encode, segments, stills, timing
 from dramaline.produce.cache import Cache, digest, key
@@ -36,7 +36,7 @@ from dramaline.series_folder import load_series, write_text_atomic
 from dramaline.sound.audio import read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
-EPISODE_VERSION = 1
+EPISODE_VERSION = 2  # 2: joined in-process by PyAV, segments placed exactly
 MIX_VERSION = (
     4  # 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32; 4: no scipy
 )
@@ -166,7 +166,7 @@ def _make_episode(
             sidecars[0].result()
         segment_paths = [path for path, _ in placed]
         metadata = aigc_metadata(producer=PRODUCER, produce_id=f"{_slug(series.title)}-{stem}")
-        meta_args = ffmpeg_metadata_args(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
+        tags = mp4_metadata(metadata, title=f"{series.title} — {episode.title}", comment=series.logline)
         ep_key = key(
             "episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)]
         )
@@ -179,7 +179,7 @@ def _make_episode(
         if joined is None:
             with summary.timing("join"):
                 scratch = cache.scratch(".mp4")
-                encode.mux(segment_paths, audio, scratch, metadata_args=meta_args)
+                encode.mux(segment_paths, audio, scratch, metadata=tags)
                 joined = cache.put(ep_key, "episode", scratch)
             summary.built["episode"] += 1
         else:
