@@ -12,8 +12,10 @@ from PIL import Image
 from dramaline.audience.timelines import estimate_timeline
 from dramaline.model import BeatType, Preset, Series, Timeline, WriteRequest
 from dramaline.produce import segments
-from dramaline.produce.build import _segment_job, segment_key
+from dramaline.produce.build import _cover_key, _segment_job, segment_key
 from dramaline.produce.cache import digest
+from dramaline.produce.covers import cover_frame
+from dramaline.render import render_still
 from dramaline.writers.embedded.writer import EmbeddedWriter
 
 # 30 fps, as the presets: the camera steps every other frame and the opening flash spans 3 frames.
@@ -135,3 +137,34 @@ def test_a_repeated_picture_under_the_same_caption_is_handed_on_once(written: tu
     assert any(text is not None for text, _ in looks) and job.label_frames > 0
     for k, fresh in enumerate(_frames(job)):
         assert np.array_equal(out[k], fresh), f"frame {k}"
+
+
+def test_a_cover_is_kept_when_an_edit_leaves_its_shot_alone(written: tuple[Series, Timeline]) -> None:
+    series, _ = written
+    episode = series.episodes[0]
+    n = next(k for k, s in enumerate(episode.scenes) if len(s.lines) >= 4)
+    scene = episode.scenes[n]
+
+    def cover(line_index: int | None, title: str = "Episode 1") -> tuple[str, np.ndarray]:
+        """The cover's key and picture after lengthening one line of the scene (or none)."""
+        ep = episode
+        if line_index is not None:
+            line = scene.lines[line_index]
+            longer = line.model_copy(update={"text": line.text.rstrip(".!?") + ", and I mean every single word."})
+            lines = tuple(longer if k == line_index else x for k, x in enumerate(scene.lines))
+            edited = scene.model_copy(update={"lines": lines})
+            ep = episode.model_copy(
+                update={"scenes": tuple(edited if k == n else s for k, s in enumerate(episode.scenes))}
+            )
+        job = _segment_job(series, estimate_timeline(series, ep, preset=SMALL), n, SMALL)
+        return _cover_key(job, title), render_still(job.scene, job.series, SMALL, cover_frame(job))
+
+    key, picture = cover(None)
+    kept = 0
+    for k in range(len(scene.lines)):
+        edited_key, edited_picture = cover(k)
+        if edited_key == key:  # a kept cover must be the cover the edited scene would get
+            assert np.array_equal(edited_picture, picture), f"line {k}: the cover was kept but its picture changed"
+            kept += 1
+    assert 2 <= kept < len(scene.lines)  # the edits after the cover's moment keep it; the one it reacts to does not
+    assert cover(None, title="Episode 1, recut")[0] != key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,19 @@ def test_a_face_slap_with_one_line_hits_on_that_line() -> None:
     assert [(f, round(a.duration_s, 1)) for f, a in effects_for(timeline)] == [
         (timeline.scenes[0].lines[0].start_frame, 0.4)
     ]
+
+
+def test_with_a_memo_each_effect_is_made_once_and_comes_back_the_same() -> None:
+    stored: dict[str, np.ndarray] = {}
+    made: list[str] = []
+
+    def memo(key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        if key not in stored:
+            made.append(key)
+            stored[key] = make().copy()  # as a cache would hand it back: a copy read from disk
+        return stored[key]
+
+    for _ in range(2):
+        for kind in EFFECT_KINDS:
+            assert np.array_equal(effect(kind, memo=memo).samples, effect(kind).samples)
+    assert len(made) == len(EFFECT_KINDS) == len(set(made))

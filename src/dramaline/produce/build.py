@@ -399,7 +399,8 @@ def _mix(
         (line.start_frame, read_wav(takes[(s.scene_id, line.index)])) for s in timeline.scenes for line in s.lines
     ]
     music = score(timeline, seed=seed, memo=_array_memo(cache, "score-scene"))
-    mixed = master(mix(timeline, dialogue, effects_for(timeline), music))
+    effects = effects_for(timeline, memo=_array_memo(cache, "effect"))
+    mixed = master(mix(timeline, dialogue, effects, music))
     scratch = cache.scratch(".wav")
     write_wav(mixed, scratch)
     summary.built["mix"] += 1
@@ -407,7 +408,7 @@ def _mix(
 
 
 def _array_memo(cache: Cache, stage: str) -> Callable[[str, Callable[[], NDArray[Any]]], NDArray[Any]]:
-    """A memo for arrays (`sound.score.Memo`) kept in the build cache as .npy files, under `stage`."""
+    """A memo for arrays (`sound.audio.Memo`) kept in the build cache as .npy files, under `stage`."""
 
     def memo(name: str, make: Callable[[], NDArray[Any]]) -> NDArray[Any]:
         array_key = key(stage, 1, [digest(name)])
@@ -445,12 +446,30 @@ def _write_sidecars(
     strongest = _strongest_scene(timeline)
     write_cover = stills.write_cover if jobs[strongest].stills else covers.write_cover
     cover = cache.get_or_make(
-        key("cover", covers.VERSION, [digest(jobs[strongest])]),
+        _cover_key(jobs[strongest], episode.title),
         "cover",
         ".jpg",
         lambda out: write_cover(jobs[strongest], episode.title, out),
     )
     _copy_atomic(cover, out_dir / f"{stem}.cover.jpg")
+
+
+def _cover_key(job: segments.SegmentJob, title: str) -> str:
+    """A cover is keyed by the shot it shows (its `segments.split` job), the frame of that shot, and the title.
+
+    So an edit elsewhere in the strongest scene that only moves the cover's shot keeps the cover,
+    as it keeps the shot's segment.
+    """
+    frame = covers.cover_frame(job)
+    parts = segments.split(job)
+    first = 0
+    for part in parts if len(parts) > 1 else ():
+        count = len(part.scene.shots)
+        start, end = job.scene.shots[first].start_frame, job.scene.shots[first + count - 1].end_frame
+        if start <= frame < end:
+            return key("cover", covers.VERSION, [digest(part), str(frame - start), digest(title)])
+        first += count
+    return key("cover", covers.VERSION, [digest(job), str(frame), digest(title)])
 
 
 def _preview_pictures_key(opening: list[Path]) -> str:

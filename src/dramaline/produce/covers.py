@@ -12,7 +12,7 @@ from dramaline.labels.visible import label_overlay
 from dramaline.model import PRESETS
 from dramaline.produce.segments import SegmentJob
 
-VERSION = 1
+VERSION = 2  # 2: keyed by the shot it shows and the title (build._cover_key)
 
 
 def cover_frame(job: SegmentJob) -> int:

@@ -10,6 +10,7 @@ import math
 import os
 import struct
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ _MIN_MEASURE_S = 0.4
 """BS.1770 gates 400 ms blocks; shorter clips are padded with silence to one block."""
 
 Samples = npt.NDArray[np.float32]
+Memo = Callable[[str, Callable[[], Samples]], Samples]
+"""Gives the array stored under a key, or makes, stores and gives it: a build keeps each scene's music
+and each effect in its cache, so a rebuild synthesises only what an edit changed."""
 
 
 @dataclass(frozen=True, eq=False)

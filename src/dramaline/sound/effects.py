@@ -15,8 +15,9 @@ import numpy.typing as npt
 from dramaline.errors import InvalidInputError
 from dramaline.model import BeatType, Timeline
 from dramaline.sound import filters
-from dramaline.sound.audio import RATE, Audio
+from dramaline.sound.audio import RATE, Audio, Memo
 
+VERSION = 2  # 2: band-passed by Butterworth high- and low-pass (sound.filters)
 EffectKind = Literal["impact", "whoosh", "heartbeat", "sting"]
 EFFECT_KINDS: tuple[EffectKind, ...] = get_args(EffectKind)
 PEAK_DBFS = -3.0
@@ -28,11 +29,16 @@ MAX_HEARTBEATS = 3
 Signal = npt.NDArray[np.float64]
 
 
-def effect(kind: EffectKind) -> Audio:
-    """The effect `kind` as mono 48 kHz Audio (read-only samples); same kind → same samples."""
+def effect(kind: EffectKind, *, memo: Memo | None = None) -> Audio:
+    """The effect `kind` as mono 48 kHz Audio (read-only samples); same kind → same samples.
+
+    With a `memo` (a build's cache), an effect is synthesised once for every build that uses it.
+    """
     if kind not in DURATION_S:
         raise InvalidInputError(f"unknown sound effect {kind!r}; use one of: {', '.join(EFFECT_KINDS)}")
-    return _effect(kind)
+    if memo is None:
+        return _effect(kind)
+    return Audio(memo(f"{VERSION}:{kind}", lambda: _effect(kind).samples), RATE)
 
 
 @functools.cache
@@ -48,7 +54,7 @@ def _effect(kind: EffectKind) -> Audio:
     return Audio(samples, RATE)
 
 
-def effects_for(timeline: Timeline) -> list[tuple[int, Audio]]:
+def effects_for(timeline: Timeline, *, memo: Memo | None = None) -> list[tuple[int, Audio]]:
     """Effects to lay under `timeline`, as (episode frame, effect) pairs in frame order.
 
     A whoosh at every scene change, an impact on each face slap (at its second line, or its
@@ -56,7 +62,7 @@ def effects_for(timeline: Timeline) -> list[tuple[int, Audio]]:
     where the final cliffhanger's last line ends (the freeze).
     """
     fps = timeline.fps
-    sounds = {kind: effect(kind) for kind in EFFECT_KINDS}
+    sounds = {kind: effect(kind, memo=memo) for kind in EFFECT_KINDS}
     placed: list[tuple[int, EffectKind]] = []
     for i, scene in enumerate(timeline.scenes):
         if i > 0:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +16,7 @@ import soxr
 
 from dramaline.model import BeatType, Timeline
 from dramaline.sound import filters
-from dramaline.sound.audio import RATE, Audio, integrated_lufs, samples_for_frames
+from dramaline.sound.audio import RATE, Audio, Memo, integrated_lufs, samples_for_frames
 
 VERSION = 3  # 2: each scene's music kept at 16 kHz in float32 (and so in a build's cache); 3: FFmpeg's filters
 SCORE_LUFS = -20.0
@@ -152,10 +151,6 @@ MOODS: dict[BeatType, Mood] = {
 """The mood of every beat."""
 _TONICS = (45, 50, 52, 47, 48, 43)
 """Minor home keys the seed picks from (MIDI: A, D, E, B, C, G); major moods use the relative major."""
-
-
-Memo = Callable[[str, Callable[[], "npt.NDArray[np.float32]"]], "npt.NDArray[np.float32]"]
-"""Gives the array stored under a key, or makes, stores and gives it: a build keeps each scene's music in its cache."""
 
 
 def score(timeline: Timeline, *, seed: int = 0, memo: Memo | None = None) -> Audio:
