@@ -90,7 +90,7 @@ def worker_context(fork_server: bool) -> multiprocessing.context.BaseContext | N
     if not fork_server or "forkserver" not in multiprocessing.get_all_start_methods():
         return None
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dramaline.produce.segments"])
+    context.set_forkserver_preload(["dramaline.produce.segments", "av"])
     return context
 
 

@@ -18,7 +18,7 @@ from dramaline.model import BeatType, Timeline
 from dramaline.sound import filters
 from dramaline.sound.audio import RATE, Audio, Memo, integrated_lufs, samples_for_frames
 
-VERSION = 3  # 2: each scene's music kept at 16 kHz in float32 (and so in a build's cache); 3: FFmpeg's filters
+VERSION = 4  # 2: each scene's music kept in float32 (and so in a build's cache); 3: FFmpeg's filters; 4: at 48 kHz
 SCORE_LUFS = -20.0
 """Loudness the bed is rendered at; the mix sets its final level under dialogue."""
 CROSSFADE_S = 1.5
@@ -174,12 +174,15 @@ def score(timeline: Timeline, *, seed: int = 0, memo: Memo | None = None) -> Aud
             continue
         low_n = -(-(b - a) // _UP) + 1
 
-        def render(mood: Mood = mood, i: int = i, low_n: int = low_n) -> npt.NDArray[np.float32]:
+        def render(mood: Mood = mood, i: int = i, low_n: int = low_n, length: int = b - a) -> npt.NDArray[np.float32]:
             rng = np.random.default_rng(np.random.SeedSequence([seed % 2**32, i]))
-            return (_render(mood, tonic, low_n, rng) * 10 ** (mood.level_db / 20)).astype(np.float32)
+            low = _render(mood, tonic, low_n, rng) * 10 ** (mood.level_db / 20)
+            up: npt.NDArray[np.float32] = soxr.resample(low, SYNTH_RATE, RATE, quality="HQ")[:length].astype(np.float32)
+            return up
 
-        low = render() if memo is None else memo(f"{VERSION}:{mood.name}:{tonic}:{low_n}:{seed % 2**32}:{i}", render)
-        segment = soxr.resample(low.astype(np.float64), SYNTH_RATE, RATE, quality="HQ")[: b - a]
+        # Kept at 48 kHz: a memo at the synthesis rate still cost every scene its resampling, each build.
+        name = f"{VERSION}:{mood.name}:{tonic}:{b - a}:{seed % 2**32}:{i}"
+        segment = (render() if memo is None else memo(name, render)).astype(np.float64)
         # Equal-power fades over the 2 * half samples that overlap the neighbouring scenes.
         _fade_edges(segment, in_n=2 * half if i > 0 else 0, out_n=2 * half if b < n else 0, curve="equal-power")
         out[a:b] += segment
