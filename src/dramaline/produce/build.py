@@ -33,6 +33,7 @@ from dramaline.produce.executors import Executor
 from dramaline.produce.otio_export import write_series_timeline
 from dramaline.produce.timing import VERSIONS_DIR
 from dramaline.series_folder import load_series, write_text_atomic
+from dramaline.sound import effects, mix, score
 from dramaline.sound.audio import read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
@@ -389,22 +390,19 @@ def _mix(
 ) -> Path:
     ordered = [takes[(s.scene_id, line.index)] for s in timeline.scenes for line in s.lines]
     seed = series.seed or 0
-    k = key("mix", MIX_VERSION, [digest(timeline), *map(_object_digest, ordered), str(seed)])
+    # The music and the effects are made by code with versions of its own, which the mix depends on.
+    synths = {"score": str(score.VERSION), "effects": str(effects.VERSION)}
+    k = key("mix", MIX_VERSION, [digest(timeline), *map(_object_digest, ordered), str(seed)], synths)
     hit = cache.get(k)
     if hit is not None:
         summary.reused["mix"] += 1
         return hit
-    # Imported here, in the sound thread beside the drawing: a rebuild that reuses the mix never loads them.
-    from dramaline.sound.effects import effects_for
-    from dramaline.sound.mix import master, mix
-    from dramaline.sound.score import score
-
     dialogue = [
         (line.start_frame, read_wav(takes[(s.scene_id, line.index)])) for s in timeline.scenes for line in s.lines
     ]
-    music = score(timeline, seed=seed, memo=_array_memo(cache, "score-scene"))
-    effects = effects_for(timeline, memo=_array_memo(cache, "effect"))
-    mixed = master(mix(timeline, dialogue, effects, music))
+    music = score.score(timeline, seed=seed, memo=_array_memo(cache, "score-scene"))
+    placed = effects.effects_for(timeline, memo=_array_memo(cache, "effect"))
+    mixed = mix.master(mix.mix(timeline, dialogue, placed, music))
     scratch = cache.scratch(".wav")
     write_wav(mixed, scratch)
     summary.built["mix"] += 1
