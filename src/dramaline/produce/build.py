@@ -153,10 +153,18 @@ def _make_episode(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="beside") as beside:
         sound: list[Future[Path]] = []
         sidecars: list[Future[None]] = []
+        clips: list[Future[Path]] = []
+        preview_frames = round(PREVIEW_SECONDS * preset.fps)
 
-        def start_beside() -> None:
+        def start_beside(cached: list[tuple[Path | None, int]]) -> None:
             sound.append(beside.submit(_audio, series, timeline, takes, cache, summary))
             sidecars.append(beside.submit(_write_sidecars, episode, timeline, jobs, preset, cache, out_dir, stem))
+            # With the preview's pictures at hand (an edit past the opening), its clip is made as soon
+            # as the sound is; otherwise they are cut from the joined episode, once it is joined.
+            opening = _opening(cached, preview_frames)
+            teaser = cache.get(_preview_pictures_key(opening)) if opening is not None else None
+            if teaser is not None:
+                clips.append(beside.submit(lambda: _preview_clip(teaser, sound[0].result(), cache)))
 
         with summary.timing("scenes"):
             placed = _segments(
@@ -171,11 +179,6 @@ def _make_episode(
         ep_key = key(
             "episode", EPISODE_VERSION, [*map(_object_digest, segment_paths), _object_digest(audio), digest(metadata)]
         )
-        opening = _opening(placed, round(PREVIEW_SECONDS * preset.fps))
-        teaser = cache.get(_preview_pictures_key(opening))
-        # With the preview's pictures at hand (an edit past the opening), its clip is made while
-        # the episode is joined; otherwise they are cut from the joined episode first.
-        clip = beside.submit(_preview_clip, teaser, audio, cache) if teaser is not None else None
         joined = cache.get(ep_key)
         if joined is None:
             with summary.timing("join"):
@@ -186,10 +189,12 @@ def _make_episode(
         else:
             summary.reused["episode"] += 1
         with summary.timing("outputs"):
-            if clip is None:
-                preview = _preview_clip(_preview_pictures(opening, joined, preset, cache), audio, cache)
+            if clips:
+                preview = clips[0].result()
             else:
-                preview = clip.result()
+                opening = _opening(placed, preview_frames)
+                assert opening is not None  # every segment is in place by now
+                preview = _preview_clip(_preview_pictures(opening, joined, preset, cache), audio, cache)
             _copy_atomic(preview, out_dir / f"{stem}.preview.mp4")
     with summary.timing("signing" if production.signer else "outputs"):
         summary.episodes.append(_deliver(series, episode, joined, production, out_dir, stem))
@@ -207,12 +212,13 @@ def _segments(
     summary: BuildSummary,
     progress: Progress | None,
     what: str,
-    started: Callable[[], None] = lambda: None,
+    started: Callable[[list[tuple[Path | None, int]]], None] = lambda cached: None,
 ) -> list[tuple[Path, int]]:
     """Every scene's segments in order with their lengths in frames, each from the cache or drawn by the executor.
 
     A scene (or shot) counts as built when any of its segments had to be drawn, as reused when none did.
-    `started` is called once the executor has its jobs (and its worker processes exist).
+    `started` is called once the executor has its jobs (and its worker processes exist), with every
+    segment in order as it then stands: its cached file, or None while it is drawn, and its length.
     """
     parts = [
         ((i, s), piece)
@@ -241,7 +247,7 @@ def _segments(
         # needs them anyway), no worker loads them again, 0.09 s of CPU each.
         import av  # noqa: F401
     results = production.executor.run(segments.render_segment, [parts[j][1] for j in missing])
-    started()
+    started([(found[j], part.frame_count) for j, (_, part) in enumerate(parts)])
     for n, data in results:
         scratch = cache.scratch(".mp4")
         scratch.write_bytes(data)
@@ -253,12 +259,15 @@ def _segments(
     return [(p, parts[j][1].frame_count) for j, p in sorted(found.items()) if p is not None]
 
 
-def _opening(placed: list[tuple[Path, int]], frames: int) -> list[Path]:
-    """The segments that hold an episode's first `frames` frames."""
-    out, at = [], 0
+def _opening(placed: Sequence[tuple[Path | None, int]], frames: int) -> list[Path] | None:
+    """The segments that hold an episode's first `frames` frames; None if one of them is not made yet."""
+    out: list[Path] = []
+    at = 0
     for path, length in placed:
         if at >= frames:
             break
+        if path is None:
+            return None
         out.append(path)
         at += length
     return out
