@@ -110,11 +110,12 @@ def default_production(folder: Path, preset: Preset, executor_spec: str) -> Prod
     from dramaline.produce.build import Production
     from dramaline.produce.executors import make_executor
     from dramaline.sound.espeak import EspeakSpeechModel
-    from dramaline.sound.openai_speech import OpenAISpeechModel
 
     config = settings()
     speech: SpeechModel
     if config.speech_backend == "openai":
+        from dramaline.sound.openai_speech import OpenAISpeechModel  # httpx: loaded only for this backend
+
         key = config.speech_api_key.get_secret_value() if config.speech_api_key else None
         speech = OpenAISpeechModel(base_url=config.speech_base_url, model=config.speech_model, api_key=key)
     else:

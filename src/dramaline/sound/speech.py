@@ -6,6 +6,8 @@ OpenAI-compatible TTS server) in `openai_speech.py`; both are importable from he
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from dramaline.errors import InvalidInputError
@@ -14,7 +16,9 @@ from dramaline.providers.fingerprint import options_digest
 from dramaline.sound.audio import RATE, Audio
 from dramaline.sound.delivery import DELIVERIES, Delivery, SpeechModel, delivery_options
 from dramaline.sound.espeak import EspeakSpeechModel
-from dramaline.sound.openai_speech import OpenAISpeechModel, OpenAIVoices
+
+if TYPE_CHECKING:
+    from dramaline.sound.openai_speech import OpenAISpeechModel, OpenAIVoices
 
 __all__ = [
     "DELIVERIES",
@@ -27,6 +31,15 @@ __all__ = [
 ]
 
 SECONDS_PER_WORD = 0.3
+
+
+def __getattr__(name: str) -> Any:
+    # The OpenAI backend loads httpx, a twentieth of a build's start-up, which offline builds never use.
+    if name in ("OpenAISpeechModel", "OpenAIVoices"):
+        from dramaline.sound import openai_speech
+
+        return getattr(openai_speech, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class FakeSpeechModel:
