@@ -11,7 +11,7 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -73,16 +73,68 @@ class Layer:
     """The mask's covered bands (see compose.bands), for fast pasting."""
 
 
-@dataclass(frozen=True)
 class Backdrop:
-    """All layers of one location at one hour and frame size."""
+    """All layers of one location at one hour and frame size: the wide set and the close-up set.
 
-    far: Layer
-    mid: Layer | None
-    fg: Layer | None
-    close: Layer
-    close_mid: Layer | None
-    """The close-up set's furniture, kept apart only when the far view slides behind it."""
+    Each set is painted when first asked for, so a worker that draws only close-ups (a rebuild's
+    edited line, often) never paints the wide set.
+    """
+
+    def __init__(self, location: Location, time_of_day: TimeOfDay, flashback: bool, width: int, height: int) -> None:
+        self._location, self._flashback, self._width, self._height = location, flashback, width, height
+        self._margin = margins(width, height)
+        self._period = SCROLLING.get(location.kind, 0.0)
+        self._grade = time_grade(time_of_day, flashback=flashback)
+        self._time_of_day = time_of_day
+
+    @property
+    def far(self) -> Layer:
+        return self._wide[0]
+
+    @property
+    def mid(self) -> Layer | None:
+        return self._wide[1]
+
+    @property
+    def fg(self) -> Layer | None:
+        return self._wide[2]
+
+    @property
+    def close(self) -> Layer:
+        return self._close[0]
+
+    @property
+    def close_mid(self) -> Layer | None:
+        """The close-up set's furniture, kept apart only when the far view slides behind it."""
+        return self._close[1]
+
+    @cached_property
+    def _wide(self) -> tuple[Layer, Layer | None, Layer | None]:
+        (mx, my), period, width = self._margin, self._period, self._width
+        look = _Look(self._grade, Grade(sepia=self._flashback), self._time_of_day)
+        far, mid, fg = _paint(self._location, look, width, self._height, (mx, my), zoom=1.0, period=period)
+        wide_far = Layer(_pixels(far, self._flashback), None, -my, -mx, PARALLAX_FAR, round(period * width))
+        return wide_far, _sparse(mid, (mx, my), PARALLAX_MID), _sparse(fg, (mx, my), PARALLAX_FG)
+
+    @cached_property
+    def _close(self) -> tuple[Layer, Layer | None]:
+        (mx, my), period, width, grade = self._margin, self._period, self._width, self._grade
+        separate = period > 0
+        hazy = _Look(_Hazed(grade, grade.colour(HAZE)), Grade(sepia=self._flashback), self._time_of_day)
+        cfar, cmid, _ = _paint(
+            self._location,
+            hazy,
+            width,
+            self._height,
+            (mx, my),
+            zoom=CLOSE_ZOOM,
+            period=period * CLOSE_ZOOM,
+            merge=not separate,
+        )
+        close = Layer(
+            _pixels(cfar, self._flashback), None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width)
+        )
+        return close, _sparse(cmid, (mx, my), PARALLAX_CLOSE) if separate else None
 
 
 def margins(width: int, height: int) -> tuple[int, int]:
@@ -92,25 +144,8 @@ def margins(width: int, height: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def backdrop(location: Location, time_of_day: TimeOfDay, flashback: bool, width: int, height: int) -> Backdrop:
-    """The layers of `location` at `time_of_day`, graded for a flashback when asked; cached."""
-    mx, my = margins(width, height)
-    period = SCROLLING.get(location.kind, 0.0)
-    grade = time_grade(time_of_day, flashback=flashback)
-    look = _Look(grade, Grade(sepia=flashback), time_of_day)
-    far, mid, fg = _paint(location, look, width, height, (mx, my), zoom=1.0, period=period)
-    far_px = _pixels(far, flashback)
-    wide_far = Layer(far_px, None, -my, -mx, PARALLAX_FAR, round(period * width))
-    wide_mid = _sparse(mid, (mx, my), PARALLAX_MID)
-    wide_fg = _sparse(fg, (mx, my), PARALLAX_FG)
-
-    separate = period > 0
-    hazy = _Look(_Hazed(grade, grade.colour(HAZE)), look.lights, time_of_day)
-    cfar, cmid, _ = _paint(
-        location, hazy, width, height, (mx, my), zoom=CLOSE_ZOOM, period=period * CLOSE_ZOOM, merge=not separate
-    )
-    close = Layer(_pixels(cfar, flashback), None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width))
-    close_mid = _sparse(cmid, (mx, my), PARALLAX_CLOSE) if separate else None
-    return Backdrop(wide_far, wide_mid, wide_fg, close, close_mid)
+    """The layers of `location` at `time_of_day`, graded for a flashback when asked; cached, painted on demand."""
+    return Backdrop(location, time_of_day, flashback, width, height)
 
 
 class _Tint(Protocol):
