@@ -73,11 +73,28 @@ class Layer:
     """The mask's covered bands (see compose.bands), for fast pasting."""
 
 
+@dataclass(frozen=True)
+class WideSet:
+    """The room as wide shots see it: the far wall, the mid furniture and the foreground props."""
+
+    far: Layer
+    mid: Layer | None
+    fg: Layer | None
+
+
+@dataclass(frozen=True)
+class CloseSet:
+    """The room magnified and hazed behind faces; its furniture is a layer of its own only when the far view slides."""
+
+    far: Layer
+    mid: Layer | None
+
+
 class Backdrop:
     """All layers of one location at one hour and frame size: the wide set and the close-up set.
 
-    Each set is painted when first asked for, so a worker that draws only close-ups (a rebuild's
-    edited line, often) never paints the wide set.
+    Each set is painted when first asked for, so a worker that draws only one kind of shot (a
+    rebuild's edited line, often) paints only its set.
     """
 
     def __init__(self, location: Location, time_of_day: TimeOfDay, flashback: bool, width: int, height: int) -> None:
@@ -87,37 +104,16 @@ class Backdrop:
         self._grade = time_grade(time_of_day, flashback=flashback)
         self._time_of_day = time_of_day
 
-    @property
-    def far(self) -> Layer:
-        return self._wide[0]
-
-    @property
-    def mid(self) -> Layer | None:
-        return self._wide[1]
-
-    @property
-    def fg(self) -> Layer | None:
-        return self._wide[2]
-
-    @property
-    def close(self) -> Layer:
-        return self._close[0]
-
-    @property
-    def close_mid(self) -> Layer | None:
-        """The close-up set's furniture, kept apart only when the far view slides behind it."""
-        return self._close[1]
-
     @cached_property
-    def _wide(self) -> tuple[Layer, Layer | None, Layer | None]:
+    def wide(self) -> WideSet:
         (mx, my), period, width = self._margin, self._period, self._width
         look = _Look(self._grade, Grade(sepia=self._flashback), self._time_of_day)
         far, mid, fg = _paint(self._location, look, width, self._height, (mx, my), zoom=1.0, period=period)
         wide_far = Layer(_pixels(far, self._flashback), None, -my, -mx, PARALLAX_FAR, round(period * width))
-        return wide_far, _sparse(mid, (mx, my), PARALLAX_MID), _sparse(fg, (mx, my), PARALLAX_FG)
+        return WideSet(wide_far, _sparse(mid, (mx, my), PARALLAX_MID), _sparse(fg, (mx, my), PARALLAX_FG))
 
     @cached_property
-    def _close(self) -> tuple[Layer, Layer | None]:
+    def close(self) -> CloseSet:
         (mx, my), period, width, grade = self._margin, self._period, self._width, self._grade
         separate = period > 0
         hazy = _Look(_Hazed(grade, grade.colour(HAZE)), Grade(sepia=self._flashback), self._time_of_day)
@@ -134,7 +130,7 @@ class Backdrop:
         close = Layer(
             _pixels(cfar, self._flashback), None, -my, -mx, PARALLAX_CLOSE, round(period * CLOSE_ZOOM * width)
         )
-        return close, _sparse(cmid, (mx, my), PARALLAX_CLOSE) if separate else None
+        return CloseSet(close, _sparse(cmid, (mx, my), PARALLAX_CLOSE) if separate else None)
 
 
 def margins(width: int, height: int) -> tuple[int, int]:

@@ -259,8 +259,12 @@ class SceneRenderer:
 
     def _sets(self, rig: _Rig) -> list[Layer]:
         """The rig's layers back to front; the wide set's last one (foreground) goes over the figures."""
-        s = self.set
-        layers = [s.far, s.mid, s.fg] if rig.wide else [s.close, s.close_mid]
+        if rig.wide:
+            wide = self.set.wide
+            layers = [wide.far, wide.mid, wide.fg]
+        else:
+            close = self.set.close
+            layers = [close.far, close.mid]
         return [x for x in layers if x is not None]
 
     def _compose(
@@ -278,7 +282,7 @@ class SceneRenderer:
         h, w = shape
         stage = self._buffers.take((h, w, 3))
         sets = self._sets(rig)
-        front = sets[-1] if rig.wide and sets[-1] is self.set.fg else None
+        front = sets[-1] if rig.wide and sets[-1] is self.set.wide.fg else None
         back = sets[0].rgb
         cy, cx = compose.clamp_crop(back, -layers[0][0], -layers[0][1], h, w)
         pastes = [
