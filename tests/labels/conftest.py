@@ -44,3 +44,9 @@ def remux(source: Path, target: Path, *options: str) -> Path:
     """Copy the streams of `source` into `target` with extra ffmpeg output options."""
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), "-c", "copy", *options, str(target)], check=True)
     return target
+
+
+def remux_tagged(source: Path, target: Path, tags: dict[str, str]) -> Path:
+    """`remux` writing `tags` as MP4 metadata, each under an `mdta` key, as the build's join writes them."""
+    metadata = [arg for name, value in tags.items() for arg in ("-metadata", f"{name}={value}")]
+    return remux(source, target, "-movflags", "+use_metadata_tags", *metadata)

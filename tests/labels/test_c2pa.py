@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from dramaline.errors import ConfigError, InvalidInputError
 from dramaline.labels.c2pa import TRAINED_ALGORITHMIC_MEDIA, active_manifest, make_test_ca, read_c2pa, sign_c2pa
 from dramaline.labels.metadata import aigc_metadata, mp4_metadata, read_aigc
-from tests.labels.conftest import remux
+from tests.labels.conftest import remux, remux_tagged
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,7 @@ def test_sign_and_read_back(tiny_mp4: Path, tmp_path: Path, test_ca):
     chain, key, ca_pem = test_ca
     aigc = aigc_metadata(producer="dramaline", produce_id="S01E01")
     tags = mp4_metadata(aigc, title="Ep 1", comment="")
-    args = ["-movflags", "+use_metadata_tags", *(a for k, v in tags.items() for a in ("-metadata", f"{k}={v}"))]
-    labelled = remux(tiny_mp4, tmp_path / "labelled.mp4", *args)
+    labelled = remux_tagged(tiny_mp4, tmp_path / "labelled.mp4", tags)
     signed = tmp_path / "signed.mp4"
     sign_c2pa(labelled, signed, cert_chain_pem=chain, private_key_pem=key, title="Ep 1")
 

@@ -10,7 +10,7 @@ import pytest
 
 from dramaline.errors import InvalidInputError
 from dramaline.labels.metadata import AIGC_FIELDS, aigc_metadata, mp4_metadata, read_aigc
-from tests.labels.conftest import remux
+from tests.labels.conftest import remux_tagged
 
 
 def test_aigc_json_has_every_field_in_order():
@@ -56,8 +56,7 @@ def test_mp4_metadata():
 def test_aigc_round_trips_through_an_ffmpeg_written_mp4(tiny_mp4: Path, tmp_path: Path):
     aigc = aigc_metadata(producer="短剧工厂", produce_id="S01E01")
     tags = mp4_metadata(aigc, title="第1集", comment="AI生成")
-    args = ["-movflags", "+use_metadata_tags", *(a for k, v in tags.items() for a in ("-metadata", f"{k}={v}"))]
-    out = remux(tiny_mp4, tmp_path / "labelled.mp4", *args)
+    out = remux_tagged(tiny_mp4, tmp_path / "labelled.mp4", tags)
     assert read_aigc(out) == json.loads(aigc)
     assert read_aigc(tiny_mp4) == {}
 

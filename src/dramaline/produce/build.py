@@ -18,10 +18,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from dramaline.captions.cues import to_srt, to_vtt
 from dramaline.heap import give_back_freed_memory
@@ -34,13 +32,12 @@ from dramaline.produce.otio_export import write_series_timeline
 from dramaline.produce.timing import VERSIONS_DIR
 from dramaline.series_folder import load_series, write_text_atomic
 from dramaline.sound import effects, mix, score
-from dramaline.sound.audio import read_wav, write_wav
+from dramaline.sound.audio import Memo, Samples, read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
 EPISODE_VERSION = 2  # 2: joined in-process by PyAV, segments placed exactly
-MIX_VERSION = (
-    4  # 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32; 4: no scipy
-)
+# 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32; 4: no scipy
+MIX_VERSION = 4
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
 AAC_VERSION = 3  # 2: the fast coder with mid/side stereo; 3: without it (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0
@@ -418,14 +415,14 @@ def _mix(
     return cache.put(k, "mix", scratch)
 
 
-def _array_memo(cache: Cache, stage: str) -> Callable[[str, Callable[[], NDArray[Any]]], NDArray[Any]]:
-    """A memo for arrays (`sound.audio.Memo`) kept in the build cache as .npy files, under `stage`."""
+def _array_memo(cache: Cache, stage: str) -> Memo:
+    """A `Memo` for arrays, kept in the build cache as .npy files under `stage`."""
 
-    def memo(name: str, make: Callable[[], NDArray[Any]]) -> NDArray[Any]:
+    def memo(name: str, make: Callable[[], Samples]) -> Samples:
         array_key = key(stage, 1, [digest(name)])
         hit = cache.get(array_key)
         if hit is not None:
-            stored: NDArray[Any] = np.load(hit)
+            stored: Samples = np.load(hit)
             return stored
         array = make()  # returned as made, not read back from its file
         scratch = cache.scratch(".npy")

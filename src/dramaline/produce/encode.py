@@ -356,7 +356,3 @@ def _finish(proc: subprocess.Popen[bytes], cmd: list[str]) -> None:
         message = err.decode(errors="replace").strip().splitlines()
         tail = " | ".join(message[-3:]) or f"exit status {proc.returncode}"
         raise MediaError(f"ffmpeg failed ({tail}); command: {' '.join(cmd[:6])} ...")
-
-
-def _escape(path: Path) -> str:
-    return str(path.resolve()).replace("'", "'\\''")
