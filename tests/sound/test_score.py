@@ -12,7 +12,7 @@ import pytest
 
 from dramaline.model import BeatType, Timeline
 from dramaline.sound.audio import RATE, Audio, measure
-from dramaline.sound.score import MOODS, SCORE_LUFS, score
+from dramaline.sound.score import MOODS, SCORE_LUFS, SYNTH_RATE, TABLE_SIZE, _osc, _saw_table, score
 from tests.sound.timelines import make_timeline
 
 
@@ -127,3 +127,25 @@ def test_with_a_memo_a_longer_scene_is_the_only_one_synthesised_again() -> None:
     assert len(made) == 3
     assert np.array_equal(score(after, seed=3, memo=memo).samples, score(after, seed=3).samples)
     assert len(made) == 4  # the middle scene; the last one only moved
+
+
+def test_an_unlevelled_bed_is_the_levelled_one_at_another_gain() -> None:
+    timeline = make_timeline([BeatType.HOOK, BeatType.FACE_SLAP], scene_s=2.0)
+    levelled, raw = score(timeline, seed=4), score(timeline, seed=4, level=False)
+    assert len(raw.samples) == len(levelled.samples)
+    loud = np.abs(raw.samples) > 1e-3
+    ratio = levelled.samples[loud] / raw.samples[loud]
+    assert np.ptp(ratio) < 1e-5 * abs(float(np.median(ratio)))
+    assert abs(measure(raw).integrated_lufs - SCORE_LUFS) > 0.5  # it really was left as synthesised
+
+
+def test_the_oscillator_wraps_its_table_as_the_phase_does() -> None:
+    n, hz, phase0 = 50_000, 261.6255653, 0.37
+    expected_index = (((phase0 + np.arange(n) * hz / SYNTH_RATE) % 1.0) * TABLE_SIZE).astype(np.int64)
+    table = _saw_table(max(1, min(32, int(7000 / hz))))
+    # The phase is read at float precision both ways: at most an index's rounding apart.
+    assert np.mean(_osc(hz, n, phase0) == table[expected_index]) > 0.999
+    glide = np.linspace(200.0, 400.0, n)
+    cycles = phase0 + np.cumsum(glide / SYNTH_RATE)
+    expected = _saw_table(max(1, min(32, int(7000 / 400.0))))[((cycles % 1.0) * TABLE_SIZE).astype(np.int64)]
+    assert np.mean(_osc(glide, n, phase0) == expected) > 0.999

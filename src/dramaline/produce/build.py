@@ -406,7 +406,8 @@ def _mix(
     dialogue = [
         (line.start_frame, read_wav(takes[(s.scene_id, line.index)])) for s in timeline.scenes for line in s.lines
     ]
-    music = score.score(timeline, seed=seed, memo=_array_memo(cache, "score-scene"))
+    # Unlevelled: the mix measures the bed and sets its level, so levelling it here measured it twice.
+    music = score.score(timeline, seed=seed, memo=_array_memo(cache, "score-scene"), level=False)
     placed = effects.effects_for(timeline, memo=_array_memo(cache, "effect"))
     mixed = mix.master(mix.mix(timeline, dialogue, placed, music))
     scratch = cache.scratch(".wav")

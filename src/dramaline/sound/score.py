@@ -18,13 +18,16 @@ from dramaline.model import BeatType, Timeline
 from dramaline.sound import filters
 from dramaline.sound.audio import RATE, Audio, Memo, integrated_lufs, samples_for_frames
 
-VERSION = 4  # 2: each scene's music kept in float32 (and so in a build's cache); 3: FFmpeg's filters; 4: at 48 kHz
+VERSION = 5
+"""2: each scene's music kept in float32 (and so in a build's cache); 3: FFmpeg's filters; 4: at 48 kHz;
+5: the oscillator's table index worked out in one pass."""
 SCORE_LUFS = -20.0
 """Loudness the bed is rendered at; the mix sets its final level under dialogue."""
 CROSSFADE_S = 1.5
 SYNTH_RATE = 16000
 """Scenes are synthesised at 16 kHz (everything in them is low-passed well below 8 kHz), then upsampled."""
 TABLE_SIZE = 2048
+"""Samples in one cycle of an oscillator's wavetable; a power of two (`_osc` wraps by masking)."""
 Signal = npt.NDArray[np.float64]
 Chord = tuple[int, str]
 """A chord: its root in semitones above the mood's tonic, and its quality."""
@@ -153,11 +156,13 @@ _TONICS = (45, 50, 52, 47, 48, 43)
 """Minor home keys the seed picks from (MIDI: A, D, E, B, C, G); major moods use the relative major."""
 
 
-def score(timeline: Timeline, *, seed: int = 0, memo: Memo | None = None) -> Audio:
+def score(timeline: Timeline, *, seed: int = 0, memo: Memo | None = None, level: bool = True) -> Audio:
     """The music bed of `timeline`: exactly `duration_frames` long, deterministic per `seed`.
 
     Each scene's music depends only on its mood, length, place in the episode and the seed, so
     with a `memo` an edit that changes one scene's length synthesises only that scene again.
+    The bed is brought to `SCORE_LUFS` (peaks kept under 0.89); with `level=False` it is left
+    as synthesised, for a caller that measures and sets its level anyway, as the mix does.
     """
     n = samples_for_frames(timeline.duration_frames, timeline.fps)
     out = np.zeros(n)
@@ -187,6 +192,8 @@ def score(timeline: Timeline, *, seed: int = 0, memo: Memo | None = None) -> Aud
         _fade_edges(segment, in_n=2 * half if i > 0 else 0, out_n=2 * half if b < n else 0, curve="equal-power")
         out[a:b] += segment
     _fade_edges(out, in_n=round(0.3 * RATE), out_n=RATE)
+    if not level:
+        return Audio(out.astype(np.float32), RATE)
     loudness = integrated_lufs(Audio(out.astype(np.float32)))
     if math.isfinite(loudness):
         out *= 10 ** ((SCORE_LUFS - loudness) / 20)
@@ -326,13 +333,18 @@ def _osc(hz: float | Signal, n: int, phase0: float) -> Signal:
     """`n` samples of a band-limited saw at `hz` (a constant, or one frequency per sample)."""
     if isinstance(hz, float):
         top = hz
-        cycles = phase0 + np.arange(n) * (hz / SYNTH_RATE)
+        position = np.arange(n, dtype=np.float64)
+        position *= hz / SYNTH_RATE * TABLE_SIZE
     else:
         top = float(np.max(hz))
-        cycles = phase0 + np.cumsum(hz / SYNTH_RATE)
+        position = np.cumsum(hz * (TABLE_SIZE / SYNTH_RATE))
+    position += phase0 * TABLE_SIZE
     # Partials above 7 kHz would fold back below the 8 kHz Nyquist frequency as inharmonic noise.
     table = _saw_table(max(1, min(32, int(7000 / top))))
-    index = ((cycles % 1.0) * TABLE_SIZE).astype(np.int64)
+    # The table's length is a power of two, so masking the whole index wraps the phase: one pass
+    # each, where taking the phase modulo 1 first cost three over the float array (the pads' main cost).
+    index = position.astype(np.int64)
+    index &= TABLE_SIZE - 1
     return table[index]
 
 
