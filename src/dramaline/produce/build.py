@@ -36,8 +36,9 @@ from dramaline.sound.audio import Memo, Samples, read_wav, write_wav
 from dramaline.sound.speech import SpeechModel
 
 EPISODE_VERSION = 2  # 2: joined in-process by PyAV, segments placed exactly
-# 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32; 4: no scipy
-MIX_VERSION = 4
+# 2: the score upsampled and true peaks read through libsoxr; 3: its scenes kept in float32; 4: no scipy;
+# 5: measured over a noise floor (sound.filters)
+MIX_VERSION = 5
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
 AAC_VERSION = 3  # 2: the fast coder with mid/side stereo; 3: without it (encode.AAC_ARGS)
 PREVIEW_SECONDS = 3.0

@@ -17,7 +17,7 @@ from dramaline.model import BeatType, Timeline
 from dramaline.sound import filters
 from dramaline.sound.audio import RATE, Audio, Memo
 
-VERSION = 2  # 2: band-passed by Butterworth high- and low-pass (sound.filters)
+VERSION = 3  # 2: band-passed by Butterworth high- and low-pass (sound.filters); 3: filtered over a noise floor
 EffectKind = Literal["impact", "whoosh", "heartbeat", "sting"]
 EFFECT_KINDS: tuple[EffectKind, ...] = get_args(EffectKind)
 PEAK_DBFS = -3.0

@@ -12,6 +12,7 @@ A cascade is a sequence of sections `(b0, b1, b2, a0, a1, a2)`, the layout scipy
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -31,6 +32,14 @@ _FRAME = 65536
 """Samples per frame handed to libavfilter. Each frame costs about 0.4 ms of overhead, and one frame
 of a whole episode runs slower than frames that fit the cache: 90 s of K-weighting took 0.13 s
 whole, 0.25 s in 8192-sample frames, 0.05 s in these (scipy: 0.04 s)."""
+_FLOOR = 1e-30
+"""Peak level (about -600 dBFS) of a fixed noise added to everything filtered.
+
+In silence, a biquad's state decays towards zero through subnormal numbers, which x86 CPUs compute
+some hundred times slower than normal ones: K-weighting an episode's dialogue stem, silent between
+lines, took 0.19 s against 0.05 s for its music. Noise this far under any signal keeps every stage's
+state normal (whatever a stage before it removes, noise has some left) and changes no result: it is
+thirty orders of magnitude under the quietest sound a 24-bit sample can hold."""
 
 
 def lowpass(cutoff_hz: float, rate: int, q: float = BUTTERWORTH_Q) -> Section:
@@ -76,6 +85,9 @@ def sosfilt(sections: Sequence[Section], x: npt.ArrayLike, rate: int) -> Signal:
         raise ValueError(f"sosfilt filters one channel; got an array of shape {samples.shape}")
     if len(sections) == 0 or len(samples) == 0:
         return samples.copy()
+    if not samples.any():
+        return np.zeros_like(samples)  # silence stays silence, not filtered noise floor
+    floor = _floor_noise()
     graph = av.filter.Graph()
     source = graph.add_abuffer(format="dbl", sample_rate=rate, layout="mono")
     last = source
@@ -90,7 +102,8 @@ def sosfilt(sections: Sequence[Section], x: npt.ArrayLike, rate: int) -> Signal:
     out = np.empty_like(samples)
     written = 0
     for start in range(0, len(samples), _FRAME):
-        frame = av.AudioFrame.from_ndarray(samples[None, start : start + _FRAME], format="dbl", layout="mono")
+        chunk = samples[start : start + _FRAME] + floor[: min(_FRAME, len(samples) - start)]
+        frame = av.AudioFrame.from_ndarray(chunk[None], format="dbl", layout="mono")
         frame.sample_rate, frame.pts = rate, start
         source.push(frame)
         written = _drain(sink, out, written)
@@ -99,6 +112,13 @@ def sosfilt(sections: Sequence[Section], x: npt.ArrayLike, rate: int) -> Signal:
     if written != len(samples):
         raise RuntimeError(f"the biquad filters returned {written} samples for {len(samples)}")
     return out
+
+
+@functools.cache
+def _floor_noise() -> Signal:
+    """`_FRAME` samples of white noise at `_FLOOR`, the same every time (results stay reproducible)."""
+    noise: Signal = np.random.default_rng(0).uniform(-_FLOOR, _FLOOR, _FRAME)
+    return noise
 
 
 def _drain(sink: FilterContext, out: Signal, written: int) -> int:

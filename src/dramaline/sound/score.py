@@ -18,9 +18,9 @@ from dramaline.model import BeatType, Timeline
 from dramaline.sound import filters
 from dramaline.sound.audio import RATE, Audio, Memo, integrated_lufs, samples_for_frames
 
-VERSION = 5
+VERSION = 6
 """2: each scene's music kept in float32 (and so in a build's cache); 3: FFmpeg's filters; 4: at 48 kHz;
-5: the oscillator's table index worked out in one pass."""
+5: the oscillator's table index worked out in one pass; 6: filtered over a noise floor (`filters._FLOOR`)."""
 SCORE_LUFS = -20.0
 """Loudness the bed is rendered at; the mix sets its final level under dialogue."""
 CROSSFADE_S = 1.5
