@@ -6,6 +6,7 @@ Any DramalineError becomes one red line on stderr and exit status 1, never a tra
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 import typer
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:
     """Entry point of the `dramaline` console script."""
     keep_freed_memory()  # before numpy is imported: see dramaline.heap
+    # Also before numpy: OpenBLAS starts a thread per core with it, which spins for a tenth of a
+    # second of CPU at import even with no product to compute. The build's parallel work runs in
+    # processes, a core each, and nothing here multiplies matrices large enough to share out.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     status = main()
     # The interpreter's last garbage collection walks every object left (0.1 s after a build, a
     # fortieth of a rebuild) only to free what the process's exit frees anyway; frozen, they are skipped.
