@@ -40,7 +40,7 @@ EPISODE_VERSION = 2  # 2: joined in-process by PyAV, segments placed exactly
 # 5: measured over a noise floor (sound.filters)
 MIX_VERSION = 5
 VOICE_VERSION = 2  # 2: takes resampled to 48 kHz by libsoxr
-AAC_VERSION = 3  # 2: the fast coder with mid/side stereo; 3: without it (encode.AAC_ARGS)
+AAC_VERSION = 4  # 2: the fast coder with mid/side stereo; 3: without it; 4: one channel coded for both (dual_mono)
 PREVIEW_SECONDS = 3.0
 PRODUCER = "dramaline"
 

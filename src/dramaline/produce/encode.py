@@ -179,27 +179,26 @@ def x264_stream(container: OutputContainer, preset: Preset, *, threads: int = 0)
 
 
 AAC_ARGS = ("-c:a", "aac", "-aac_coder", "fast", "-aac_ms", "0")
-"""FFmpeg's AAC encoder for the house sound, which is mono carried as stereo.
+"""FFmpeg's AAC encoder for a short clip of the house sound (the preview), which is mono carried as stereo.
 
 Measured on a 90 s episode mix at 192 kb/s (CPU seconds; SNR of the decoded left, right and mid
 signals against the mix): the default coder ("twoloop") 3.35 s, 29 dB; "fast" with mid/side
 stereo left to itself 1.75 s, 45 dB; "fast" with mid/side forced on 1.11 s, but it leaks coding
 noise into the side channel (right 22 dB, mid 28 dB); "fast" with mid/side off 0.61 s, 34 dB on
-every channel. The last is the house setting: the fastest, and cleaner than forcing mid/side.
+every channel. The episode's own sound is encoded once for both channels (`dual_mono`), in half that.
 """
 
 
 def aac(audio_wav: Path, out: Path) -> None:
-    """The episode's sound as AAC 48 kHz stereo in an M4A, ready to be muxed as it is.
+    """The episode's sound (a mono WAV) as stereo AAC-LC 48 kHz in an M4A, ready to be muxed as it is.
 
-    FFmpeg's AAC encoder takes seconds per minute of a full mix, so a build encodes the sound on
-    its own, beside the pictures, rather than while joining them.
+    Encoded in-process, a build encodes it on its own, beside the pictures, rather than while
+    joining them; one channel is encoded and carried on both (`dual_mono`).
     """
-    cmd = [
-        ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(audio_wav),
-        *AAC_ARGS, "-b:a", "192k", "-ar", "48000", "-ac", "2", "-f", "mp4", str(out),
-    ]  # fmt: skip
-    _finish(subprocess.Popen(cmd, stderr=subprocess.PIPE), cmd)
+    from dramaline.produce import dual_mono
+    from dramaline.sound.audio import read_wav
+
+    dual_mono.encode(read_wav(audio_wav), out)
 
 
 MUX_OPTIONS = {"movflags": "+faststart+use_metadata_tags", "use_editlist": "0"}
