@@ -166,12 +166,10 @@ def test_a_frame_that_ends_where_readable_memory_ends_is_encoded(tmp_path: Path)
 
 def _tone(path: Path, seconds: float) -> Path:
     """A 440 Hz AAC tone from `encode.aac`, as the build makes its sound."""
-    from dramaline.sound.audio import Audio, write_wav
+    from dramaline.sound.audio import Audio
 
     t = np.arange(round(seconds * 48000)) / 48000
-    wav = path.with_suffix(".wav")
-    write_wav(Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)), wav)
-    encode.aac(wav, path)
+    encode.aac(Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)), path)
     return path
 
 
