@@ -57,18 +57,13 @@ def encode(audio: Audio, out: Path) -> None:
     """
     import av
 
-    try:
-        with av.open(str(out), mode="w", format="mp4") as container:
-            stream = add_stream(container)
-            for packet in packets(audio):
-                packet.stream = stream
-                container.mux(packet)
-    except av.error.FFmpegError as exc:
-        out.unlink(missing_ok=True)
-        raise MediaError(f"could not encode the episode's sound into {out}: {exc}") from exc
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
+    from dramaline.produce.encode import writing
+
+    with writing(out, "encode the episode's sound into"), av.open(str(out), mode="w", format="mp4") as container:
+        stream = add_stream(container)
+        for packet in packets(audio):
+            packet.stream = stream
+            container.mux(packet)
 
 
 def add_stream(container: OutputContainer) -> AudioStream:

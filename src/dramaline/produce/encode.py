@@ -41,6 +41,22 @@ def ffmpeg_binary(name: str = "ffmpeg") -> str:
     return found
 
 
+@contextlib.contextmanager
+def writing(out: Path, what: str) -> Iterator[None]:
+    """Around writing the media file `out`: if it fails, no partial file is left, and FFmpeg's errors become
+    a MediaError that says what was being made (`what`, e.g. "join the episode into")."""
+    import av
+
+    try:
+        yield
+    except av.error.FFmpegError as exc:
+        out.unlink(missing_ok=True)
+        raise MediaError(f"could not {what} {out}: {exc}") from exc
+    except BaseException:
+        out.unlink(missing_ok=True)  # a half-written file is no episode
+        raise
+
+
 def gop_frames(preset: Preset) -> int:
     """Frames per GOP: closed, half a second, every one starting on a keyframe."""
     return max(1, preset.fps // 2)
@@ -216,48 +232,39 @@ def mux(segments: Sequence[Path], audio: Path, out: Path, *, metadata: Mapping[s
 
     if not segments:
         raise MediaError(f"nothing to join into {out}: no video segments")
-    try:
-        with contextlib.ExitStack() as stack:
-            sound = stack.enter_context(av.open(str(audio)))
-            container = stack.enter_context(av.open(str(out), mode="w", format="mp4", options=dict(MUX_OPTIONS)))
-            with av.open(str(segments[0])) as first:
-                template = first.streams.video[0]
-                video = container.add_stream_from_template(template)
-                video.time_base = template.time_base
-                encoding = (template.time_base, template.codec_context.extradata)
-            sound_in = sound.streams.audio[0]
-            sound_out = container.add_stream_from_template(sound_in)
-            sound_out.time_base = sound_in.time_base
-            container.metadata.update(metadata or {})
-            pictures = _joined_packets(segments, encoding)
-            sounds = (p for p in sound.demux(sound_in) if p.dts is not None)
-            assert video.time_base is not None and sound_in.time_base is not None
-            # Packet times compared as whole numbers: ticks of each time base, over a common denominator.
-            v_scale = video.time_base.numerator * sound_in.time_base.denominator
-            a_scale = sound_in.time_base.numerator * video.time_base.denominator
-            picture, heard = next(pictures, None), next(sounds, None)
-            end = 0  # where the pictures end, in video ticks; final once they are all written
-            while picture is not None or heard is not None:
-                if heard is None or (
-                    picture is not None and _ticks(picture.dts) * v_scale <= _ticks(heard.dts) * a_scale
-                ):
-                    assert picture is not None
-                    end = max(end, _ticks(picture.pts) + (picture.duration or 0))
-                    picture.stream = video
-                    container.mux(picture)
-                    picture = next(pictures, None)
-                    continue
-                if picture is None and _ticks(heard.dts) * a_scale >= end * v_scale:
-                    break  # the pictures are over; so is the episode
-                heard.stream = sound_out
-                container.mux(heard)
-                heard = next(sounds, None)
-    except av.error.FFmpegError as exc:
-        out.unlink(missing_ok=True)
-        raise MediaError(f"could not join the episode into {out}: {exc}") from exc
-    except BaseException:
-        out.unlink(missing_ok=True)  # a half-written file is no episode
-        raise
+    with writing(out, "join the episode into"), contextlib.ExitStack() as stack:
+        sound = stack.enter_context(av.open(str(audio)))
+        container = stack.enter_context(av.open(str(out), mode="w", format="mp4", options=dict(MUX_OPTIONS)))
+        with av.open(str(segments[0])) as first:
+            template = first.streams.video[0]
+            video = container.add_stream_from_template(template)
+            video.time_base = template.time_base
+            encoding = (template.time_base, template.codec_context.extradata)
+        sound_in = sound.streams.audio[0]
+        sound_out = container.add_stream_from_template(sound_in)
+        sound_out.time_base = sound_in.time_base
+        container.metadata.update(metadata or {})
+        pictures = _joined_packets(segments, encoding)
+        sounds = (p for p in sound.demux(sound_in) if p.dts is not None)
+        assert video.time_base is not None and sound_in.time_base is not None
+        # Packet times compared as whole numbers: ticks of each time base, over a common denominator.
+        v_scale = video.time_base.numerator * sound_in.time_base.denominator
+        a_scale = sound_in.time_base.numerator * video.time_base.denominator
+        picture, heard = next(pictures, None), next(sounds, None)
+        end = 0  # where the pictures end, in video ticks; final once they are all written
+        while picture is not None or heard is not None:
+            if heard is None or (picture is not None and _ticks(picture.dts) * v_scale <= _ticks(heard.dts) * a_scale):
+                assert picture is not None
+                end = max(end, _ticks(picture.pts) + (picture.duration or 0))
+                picture.stream = video
+                container.mux(picture)
+                picture = next(pictures, None)
+                continue
+            if picture is None and _ticks(heard.dts) * a_scale >= end * v_scale:
+                break  # the pictures are over; so is the episode
+            heard.stream = sound_out
+            container.mux(heard)
+            heard = next(sounds, None)
 
 
 def _joined_packets(segments: Sequence[Path], encoding: tuple[Any, bytes | None]) -> Iterator[av.Packet[Any]]:
@@ -313,7 +320,7 @@ def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
     from dramaline.produce import dual_mono
     from dramaline.sound.audio import RATE, Audio
 
-    try:
+    with writing(out, "make the preview"):
         wanted, parts, have = round(seconds * RATE), [], 0
         with av.open(str(audio)) as sound:
             for frame in sound.decode(audio=0):
@@ -337,12 +344,6 @@ def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
             # Interleaved in time, as a player reads them.
             for packet in sorted([*shown, *heard], key=lambda p: float(_ticks(p.dts) * (p.time_base or 0))):
                 container.mux(packet)
-    except av.error.FFmpegError as exc:
-        out.unlink(missing_ok=True)
-        raise MediaError(f"could not make the preview {out}: {exc}") from exc
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
 
 
 def probe(path: Path) -> dict[str, Any]:
