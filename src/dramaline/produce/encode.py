@@ -328,6 +328,8 @@ def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
                 have += parts[-1].shape[0]
                 if have >= wanted:
                     break
+        if not parts:
+            raise MediaError(f"{audio} holds no sound for the preview")
         mix = np.concatenate(parts)[:wanted] / np.float32(dual_mono.CHANNEL_GAIN)
         options = {"movflags": "+faststart"}
         with av.open(str(video)) as pictures, av.open(str(out), mode="w", format="mp4", options=options) as container:
