@@ -13,10 +13,11 @@ carries the same individual channel stream (ICS) twice: ISO/IEC 14496-3 §4.4.2.
 the same syntax in both, so a decoder reads the same samples for left and right as it would for
 the mono file. Half the encoding, the stream a stereo AAC-LC decoder expects.
 
-Only frames made of one SCE (tag 0) and the END element are rewritten: the encoder is asked for
-bit-exact output, which leaves out the fill element naming the encoder, and perceptual noise
-substitution is off, since a decoder would draw different noise for each channel. Anything else
-raises MediaError instead of being guessed at.
+Only frames made of one SCE (tag 0) and the END element are rewritten. FFmpeg's encoder writes
+one other element, a fill element naming itself at the start of every 256th frame, and leaves it
+out when asked for bit-exact output, as it is here; perceptual noise substitution is off, since a
+decoder would draw different noise for each channel. A frame of any other shape raises
+MediaError instead of being guessed at.
 """
 
 from __future__ import annotations
