@@ -111,3 +111,18 @@ def test_only_48k_sound_is_encoded(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="44100 Hz"):
         dual_mono.encode(Audio(np.zeros(44100, np.float32), 44100), tmp_path / "x.m4a")
     assert not (tmp_path / "x.m4a").exists()
+
+
+def test_a_frame_carrying_the_encoders_name_is_refused_not_corrupted() -> None:
+    # Without bit-exact output, FFmpeg puts a fill element naming itself before the channel element
+    # of every 256th frame (the first at frame 1); pairing must refuse such a frame.
+    mono = av.CodecContext.create("aac", "w")
+    assert isinstance(mono, av.AudioCodecContext)
+    mono.sample_rate, mono.layout, mono.format = RATE, "mono", "fltp"
+    mono.bit_rate, mono.options = dual_mono.BIT_RATE_PER_CHANNEL, dict(dual_mono.ENCODER_OPTIONS)
+    frame = av.AudioFrame.from_ndarray(_speechlike(0.5).samples[None], format="fltp", layout="mono")
+    frame.sample_rate, frame.pts = RATE, 0
+    named = [bytes(p) for p in [*mono.encode(frame), *mono.encode(None)] if b"Lavc" in bytes(p)]
+    assert named
+    with pytest.raises(MediaError, match="single channel element"):
+        dual_mono.pair(named[0])
