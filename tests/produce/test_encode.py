@@ -13,7 +13,7 @@ import pytest
 
 from dramaline.errors import MediaError
 from dramaline.model import Preset
-from dramaline.produce import encode
+from dramaline.produce import dual_mono, encode
 from dramaline.render import render_scene
 from dramaline.render.demo import demo_series, timed_scene
 
@@ -165,11 +165,11 @@ def test_a_frame_that_ends_where_readable_memory_ends_is_encoded(tmp_path: Path)
 
 
 def _tone(path: Path, seconds: float) -> Path:
-    """A 440 Hz AAC tone from `encode.aac`, as the build makes its sound."""
+    """A 440 Hz AAC tone from `dual_mono.encode`, as the build makes its sound."""
     from dramaline.sound.audio import Audio
 
     t = np.arange(round(seconds * 48000)) / 48000
-    encode.aac(Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)), path)
+    dual_mono.encode(Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)), path)
     return path
 
 

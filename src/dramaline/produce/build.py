@@ -25,7 +25,7 @@ from dramaline.captions.cues import to_srt, to_vtt
 from dramaline.heap import give_back_freed_memory
 from dramaline.labels.metadata import aigc_metadata, mp4_metadata
 from dramaline.model import NARRATOR, BeatType, Bible, Episode, Line, Preset, Series, Timeline, Voice
-from dramaline.produce import covers, encode, segments, stills, timing
+from dramaline.produce import covers, dual_mono, encode, segments, stills, timing
 from dramaline.produce.cache import Cache, digest, key
 from dramaline.produce.executors import Executor
 from dramaline.produce.otio_export import write_series_timeline
@@ -410,7 +410,7 @@ def _audio(
     mixed = mix.master(mix.mix(timeline, dialogue, placed, music))
     summary.built["mix"] += 1
     scratch = cache.scratch(".m4a")
-    encode.aac(mixed, scratch)
+    dual_mono.encode(mixed, scratch)
     return cache.put(sound_key, "sound", scratch)
 
 

@@ -78,8 +78,11 @@ def add_stream(container: OutputContainer) -> AudioStream:
     return stream
 
 
-def packets(audio: Audio) -> Iterator[av.Packet[Any]]:
-    """`audio` (mono, 48 kHz) coded once, as stereo AAC-LC packets for a stream from `add_stream`, in order."""
+def packets(audio: Audio, *, gain: float = CHANNEL_GAIN) -> Iterator[av.Packet[Any]]:
+    """`audio` (mono, 48 kHz) coded once, as stereo AAC-LC packets for a stream from `add_stream`, in order.
+
+    Each channel carries `audio` times `gain`: 1 for sound already at a channel's level (decoded from
+    one of these files)."""
     import av
 
     if audio.rate != RATE:
@@ -90,7 +93,7 @@ def packets(audio: Audio) -> Iterator[av.Packet[Any]]:
     mono.bit_rate = BIT_RATE_PER_CHANNEL
     mono.options = dict(ENCODER_OPTIONS)
     mono.flags |= _BITEXACT
-    samples = (audio.samples * np.float32(CHANNEL_GAIN))[None]
+    samples = (audio.samples * np.float32(gain))[None]
     for start in [*range(0, samples.shape[1], _CHUNK), None]:
         frame = None
         if start is not None:

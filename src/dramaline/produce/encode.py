@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from av.container import OutputContainer
     from av.video.stream import VideoStream
 
-    from dramaline.sound.audio import Audio
-
 
 def ffmpeg_binary(name: str = "ffmpeg") -> str:
     """The path of ffmpeg (or ffprobe), or a ConfigError saying how to install it."""
@@ -196,17 +194,6 @@ def x264_stream(container: OutputContainer, preset: Preset, *, threads: int = 0)
     return stream
 
 
-def aac(audio: Audio, out: Path) -> None:
-    """The episode's sound (mono, 48 kHz) as stereo AAC-LC in an M4A at `out`, ready to be muxed as it is.
-
-    Encoded in-process, a build encodes it on its own, beside the pictures, rather than while
-    joining them; one channel is encoded and carried on both (`dual_mono`).
-    """
-    from dramaline.produce import dual_mono
-
-    dual_mono.encode(audio, out)
-
-
 MUX_OPTIONS = {"movflags": "+faststart+use_metadata_tags", "use_editlist": "0"}
 """The delivery MP4's layout (shared/platform-specs §1.2): `moov` before `mdat`, no `elst` box, and
 metadata under `mdta` keys, where the AIGC label belongs."""
@@ -219,7 +206,7 @@ decoded to probe it (9 ms a 1080x1920 segment; 0.4 ms so)."""
 
 
 def mux(segments: Sequence[Path], audio: Path, out: Path, *, metadata: Mapping[str, str] | None = None) -> None:
-    """Join video segments and the AAC sound (from `aac`) into an MP4 at `out`, re-encoding neither.
+    """Join video segments and the AAC sound (from `dual_mono.encode`) into an MP4 at `out`, re-encoding neither.
 
     In-process (PyAV), packet by packet: each segment's packets move on by the length of the
     segments before it, the sound's are interleaved with them in time, and sound that would play
@@ -310,9 +297,9 @@ def preview_video(episode: Path, out: Path, *, seconds: float, preset: Preset) -
 
 
 def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
-    """A preview: `video` (from `preview_video`) as it is, with the first `seconds` of the episode's sound (from `aac`).
+    """A preview: `video` (from `preview_video`) as it is, with the first `seconds` of the episode's sound.
 
-    In-process: the sound is decoded and coded again (`dual_mono`), so that it ends with the
+    In-process: the sound (from `dual_mono.encode`) is decoded and coded again, so that it ends with the
     pictures (copied, it would end on a packet), and the pictures' packets are copied beside it.
     """
     import av
@@ -330,7 +317,7 @@ def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
                     break
         if not parts:
             raise MediaError(f"{audio} holds no sound for the preview")
-        mix = np.concatenate(parts)[:wanted] / np.float32(dual_mono.CHANNEL_GAIN)
+        channel = np.concatenate(parts)[:wanted]
         options = {"movflags": "+faststart"}
         with av.open(str(video)) as pictures, av.open(str(out), mode="w", format="mp4", options=options) as container:
             source = pictures.streams.video[0]
@@ -338,7 +325,7 @@ def preview(video: Path, audio: Path, out: Path, *, seconds: float) -> None:
             stream.time_base = source.time_base
             sound_out = dual_mono.add_stream(container)
             shown = [p for p in pictures.demux(source) if p.dts is not None]
-            heard = list(dual_mono.packets(Audio(mix.astype(np.float32), RATE)))
+            heard = list(dual_mono.packets(Audio(channel, RATE), gain=1.0))
             for picture in shown:
                 picture.stream = stream
             for piece in heard:
